@@ -4,3 +4,6 @@ from .core import *
 from .models import *
 from .data import *
 from .check import course_check, sample_photos
+from .features import *
+from .freezing import *
+from .finetuning import *
