@@ -7,3 +7,4 @@ from .check import course_check, sample_photos
 from .features import *
 from .freezing import *
 from .finetuning import *
+from .compare import *
