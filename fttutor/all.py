@@ -7,4 +7,6 @@ from .check import course_check, sample_photos
 from .features import *
 from .freezing import *
 from .finetuning import *
+from .text import *
+from .lora import *
 from .compare import *

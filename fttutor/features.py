@@ -205,7 +205,9 @@ def _is_text_encoder(model) -> bool:
 def linear_probe(feats, labels, # training features and labels
                  valid_feats=None, valid_labels=None, # evaluation set; default: 5-fold cross-validated predictions
                  Cs=(0.01, 0.1, 1.), # inverse regularisation strengths to try
-                 cv:int=3, max_iter:int=1000, vocab=None) -> AttrDict:
+                 cv:int=3, max_iter:int=1000, vocab=None,
+                 class_weight=None # None, or 'balanced' to weight each class by the inverse of its frequency
+                ) -> AttrDict:
     "Standardise + logistic regression with `C` chosen by cross-validation; accuracy, error rate, macro-F1, per-class report"
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -216,7 +218,9 @@ def linear_probe(feats, labels, # training features and labels
     X, y = np.asarray(feats, dtype=np.float32), np.asarray(labels)
     fewest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
     # the C search needs 2+ examples of each class per fold; with fewer (1-shot data), fit C=1 directly
-    clf = LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring='accuracy') if fewest >= 2 else LogisticRegression(C=1., max_iter=max_iter)
+    scoring = 'accuracy' if class_weight is None else 'f1_macro'   # a balanced probe is tuned for the balanced score
+    clf = (LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring=scoring, class_weight=class_weight) if fewest >= 2
+           else LogisticRegression(C=1., max_iter=max_iter, class_weight=class_weight))
     probe = make_pipeline(StandardScaler(), clf)
     if valid_feats is None:
         if fewest < 2: raise ValueError("Cross-validated accuracy needs at least 2 examples per class; pass a validation set")

@@ -14,11 +14,12 @@ from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
 from .core import *
 from .models import *
-from .freezing import freeze_report
+from fastcore.basics import ifnone
+from .freezing import freeze_report, n_param_groups
 
 # %% auto #0
-__all__ = ['FINETUNE_STRATEGIES', 'GroupLRRecorder', 'run_strategy', 'partial_fine_tune', 'gradual_unfreeze', 'strategy_ladder',
-           'probe_accuracy']
+__all__ = ['FINETUNE_STRATEGIES', 'GroupLRRecorder', 'valid_scores', 'training_state_mb', 'run_strategy', 'partial_fine_tune',
+           'gradual_unfreeze', 'strategy_ladder', 'probe_accuracy']
 
 # %% ../nbs/06_finetuning.ipynb #08966ad6
 class GroupLRRecorder(Callback):
@@ -40,18 +41,34 @@ class GroupLRRecorder(Callback):
         ax.set_yscale('log'); ax.set_xlabel('training batch'); ax.set_ylabel('lr'); ax.legend(); ax.set_title(title)
         return ax
 
+# %% ../nbs/06_finetuning.ipynb #48e0933a
+def valid_scores(learn:Learner) -> dict:
+    "Accuracy and macro-F1 of `learn` on its validation set"
+    from sklearn.metrics import f1_score
+    with learn.no_bar(), learn.no_logging(): preds, targs = learn.get_preds()
+    pred, targs = preds.argmax(1).numpy(), targs.numpy()
+    return dict(accuracy=round(float((pred == targs).mean()), 4), macro_f1=round(float(f1_score(targs, pred, average='macro')), 4))
+
+# %% ../nbs/06_finetuning.ipynb #d2c04a38
+def training_state_mb(learn:Learner) -> float:
+    "Megabytes of gradients and optimizer state that training `learn` holds: they exist only for parameters the optimizer updates"
+    if learn.opt is None: return 0.
+    tensors = [p.grad for p, *_ in learn.opt.all_params(with_grad=True)]
+    tensors += [v for st in learn.opt.state.values() for v in st.values() if isinstance(v, torch.Tensor)]
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
 # %% ../nbs/06_finetuning.ipynb #10a73a16
 def run_strategy(learn:Learner, name:str, train_fn, # train_fn(learn) trains it
                  quiet:bool=True) -> dict:
-    "Train `learn` with `train_fn`, then report error rate, wall time, trainable parameters and peak memory"
+    "Train `learn` with `train_fn`, then report accuracy, macro-F1, wall time, trainable parameters, training state and peak memory"
     with measure(name) as m:
         if quiet:
             with learn.no_bar(), learn.no_logging(): train_fn(learn)
         else: train_fn(learn)
-    with learn.no_bar(), learn.no_logging(): err = float(learn.validate()[1])
-    rep = freeze_report(learn)
-    return dict(strategy=name, error_rate=round(err, 4), seconds=round(m.wall_s, 1), trainable=int(rep.trainable.iloc[-1]),
-                params=int(rep.params.iloc[-1]), peak_ram_mb=round(m.peak_ram_mb), peak_cuda_mb=m.peak_cuda_mb and round(m.peak_cuda_mb))
+    scores, rep = valid_scores(learn), freeze_report(learn)
+    return dict(strategy=name, error_rate=round(1 - scores['accuracy'], 4), **scores, seconds=round(m.wall_s, 1),
+                trainable=int(rep.trainable.iloc[-1]), params=int(rep.params.iloc[-1]), train_state_mb=round(training_state_mb(learn), 1),
+                peak_ram_mb=round(m.peak_ram_mb), peak_cuda_mb=m.peak_cuda_mb and round(m.peak_cuda_mb))
 
 # %% ../nbs/06_finetuning.ipynb #b31b5185
 def partial_fine_tune(learn:Learner, k:int, # train the last `k` parameter groups
@@ -65,7 +82,7 @@ def partial_fine_tune(learn:Learner, k:int, # train the last `k` parameter group
 # %% ../nbs/06_finetuning.ipynb #e25cb5ed
 def gradual_unfreeze(learn:Learner, epochs_per_stage:int=1, lr:float=1e-2, decay:float=2.6, **kwargs) -> dict:
     "ULMFiT-style: train the head, then unfreeze one more group per stage with discriminative rates; report the end state"
-    n = len(freeze_report(learn)) - 1
+    n = n_param_groups(learn)
     def _fit(l):
         for k in range(1, n + 1):
             l.safe_freeze_to(-k)
@@ -83,12 +100,16 @@ FINETUNE_STRATEGIES = dict(
 
 def strategy_ladder(make_learn, # function returning a fresh pretrained `Learner` on fresh `DataLoaders`
                     epochs:int=3, lr:float=1e-3, seed:int=42,
-                    strategies=tuple(FINETUNE_STRATEGIES)) -> pd.DataFrame:
-    "Head only, `freeze_to(-2)`, full `fine_tune` and gradual unfreezing, each from a fresh Learner and the same seed, measured alike"
+                    strategies=None, # names from `FINETUNE_STRATEGIES` (default: all)
+                    extra=None # extra(learn, row) -> dict of more columns, from the trained learner
+                   ) -> pd.DataFrame:
+    "Run each strategy (default: all of `FINETUNE_STRATEGIES`) from a fresh Learner and the same seed, measured alike"
     rows = []
-    for name in strategies:
+    for name in ifnone(strategies, list(FINETUNE_STRATEGIES)):
         set_seed(seed, reproducible=True)
-        rows.append(FINETUNE_STRATEGIES[name](make_learn(), epochs, lr))
+        learn = make_learn()
+        row = FINETUNE_STRATEGIES[name](learn, epochs, lr)
+        rows.append({**row, **(extra(learn, row) if extra else {})})
     return pd.DataFrame(rows).set_index('strategy')
 
 # %% ../nbs/06_finetuning.ipynb #adee2e68

@@ -18,8 +18,8 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['freeze_report', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer', 'feature_extraction_mode', 'fastai_freeze_mode',
-           'snapshot', 'changed_tensors', 'train_one_batch']
+__all__ = ['freeze_report', 'n_param_groups', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer', 'feature_extraction_mode',
+           'fastai_freeze_mode', 'snapshot', 'changed_tensors', 'train_one_batch']
 
 # %% ../nbs/05_freezing.ipynb #c90e37d9
 def _group_of(learn) -> dict:
@@ -61,6 +61,9 @@ def freeze_report(learn:Learner, # any fastai Learner
         rows.append(dict(group=str(i), params=sum(p.numel() for p in ps), trainable=sum(p.numel() for p in ps if p.requires_grad), lr=lr,
                          norm_layers=len(ns), norm_trainable=sum(next(m.parameters()).requires_grad for m in ns),
                          bn_stats_update=sum(not _bn_stats_frozen(learn, m) for m in bns)))
+    outside = [p for p in learn.model.parameters() if id(p) not in gid]
+    if outside: rows.append(dict(group='no group', params=sum(p.numel() for p in outside), trainable=0, lr=np.nan,
+                                 norm_layers=0, norm_trainable=0, bn_stats_update=0))
     df = pd.DataFrame(rows)
     tot = df.drop(columns=['group', 'lr']).sum()
     df.loc[len(df)] = dict(group='total', lr=np.nan, **tot)
@@ -87,17 +90,22 @@ def _freeze_warnings(learn):
     if n_groups < 2:
         warnings.warn("This Learner has a single parameter group, so freeze() freezes nothing: the whole model trains. "
                       "Give it a splitter (transfer_learner does) to freeze the body.")
-    missing = [n for n, p in learn.model.named_parameters() if id(p) not in gid]
+    missing = [n for n, p in learn.model.named_parameters() if id(p) not in gid and p.requires_grad]
     if missing:
-        warnings.warn(f"{len(missing)} parameter tensor(s) are in no parameter group and will never train: "
+        warnings.warn(f"{len(missing)} parameter tensor(s) require gradients but are in no parameter group, so they will never train: "
                       f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+
+# %% ../nbs/05_freezing.ipynb #af5229c6
+def n_param_groups(learn:Learner) -> int:
+    "How many parameter groups the optimizer of `learn` has (or will have)"
+    return len(learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model))
 
 # %% ../nbs/05_freezing.ipynb #e71f8315
 @patch
 def safe_freeze_to(self:Learner, n:int # freeze the first `n` groups (negative: all but the last `-n`)
                   ):
     "`freeze_to(n)` that refuses an `n` outside the model's parameter groups instead of freezing everything"
-    n_groups = len(self.opt.param_lists if self.opt is not None else self.splitter(self.model))
+    n_groups = n_param_groups(self)
     if not -n_groups <= n < n_groups:
         raise ValueError(f"freeze_to({n}) is out of range: this model has {n_groups} parameter groups, "
                          f"so n must be between {-n_groups} and {n_groups - 1}")
@@ -121,7 +129,7 @@ class FreezeExplorer:
     def __init__(self, learn:Learner):
         import ipywidgets as W
         self.learn = learn
-        n_groups = len(freeze_report(learn)) - 1
+        n_groups = n_param_groups(learn)
         self.slider = W.IntSlider(value=n_groups - 1, min=0, max=n_groups - 1, description='freeze_to')
         self.out = W.Output()
         self.slider.observe(lambda change: self.update(change['new']), names='value')

@@ -4,6 +4,7 @@ import pytest
 from fttutor.core import OfflineError, is_online, require_online
 from fttutor.models import pretrained_model, transfer_learner, text_encoder, check_arch_available
 from fttutor.data import image_dls, text_dataset
+from fttutor.text import hf_encoder, text_learner
 
 def _fails_fast(fn, contains):
     t0 = time.perf_counter()
@@ -25,6 +26,12 @@ def test_transfer_learner_refuses_before_building():
 
 def test_online_text_model_fails_fast():
     _fails_fast(lambda: text_encoder('bert-base-uncased'), "text_encoder('all-MiniLM-L6-v2')")
+
+def test_online_text_learner_fails_fast():
+    "A BERT learner offline: refused before any data is tokenised or weights are looked for"
+    _fails_fast(lambda: hf_encoder('bert-base-uncased'), "hf_encoder('all-MiniLM-L6-v2')")
+    tr = text_dataset('drugs')[0]
+    _fails_fast(lambda: text_learner(tr, tr, model='bert-base-uncased'), "all-MiniLM-L6-v2")
 
 def test_online_datasets_fail_fast():
     _fails_fast(lambda: image_dls('pets'), "image_dls('photos')")
