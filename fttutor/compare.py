@@ -239,7 +239,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0)
          epochs:int=None, # epoch budget per strategy (default from the profile)
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
-         strategies:str=None, # comma-separated subset of: linear_probe,head_only,partial,fine_tune,gradual,scratch
+         strategies:str=None, # comma-separated subset of: linear_probe,head_only,partial,fine_tune,gradual,lora,scratch
          seed:int=None, # random seed
          out:str='fttutor-comparison' # folder for results.csv and comparison.png
         ):
