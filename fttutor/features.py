@@ -323,7 +323,7 @@ def _text_items(data):
         texts = list(data['text'].astype(str))
         if 'label' not in data: return texts, None, None
         cat = pd.Categorical(data['label'])
-        return texts, torch.as_tensor(cat.codes, dtype=torch.long), list(cat.categories)
+        return texts, torch.tensor(np.asarray(cat.codes), dtype=torch.long), list(cat.categories)
     return [str(o) for o in data], None, None
 
 # %% ../nbs/04_features.ipynb #d9019ca4
