@@ -47,6 +47,13 @@ def _named_head(model:nn.Module) -> tuple:
         return model, 'new_head'
     raise TypeError(f"to_lora needs a TextClassifier or a (body, head) Sequential from vision_learner, not {type(model).__name__}")
 
+def _use_peft_model(learn:Learner, model:PeftModel) -> Learner:
+    "Put a peft model on `learn`: the adapter/head splitter, `BnFreeze`, and a new optimizer at the next fit"
+    learn.splitter_before_lora, learn.model, learn.splitter = learn.splitter, model, lora_splitter
+    if not any(isinstance(cb, BnFreeze) for cb in learn.cbs): learn.add_cb(BnFreeze())
+    learn.opt = None
+    return learn
+
 def lora_splitter(model:nn.Module) -> list:
     "Two parameter groups for a peft model: the LoRA adapters, then the trained copy of the head (the frozen model is in neither)"
     named = list(model.named_parameters())
@@ -65,11 +72,7 @@ def to_lora(self:Learner, r:int=8, # rank of the adapters
     model, head = _named_head(self.model)
     cfg = LoraConfig(r=r, lora_alpha=ifnone(alpha, 2 * r), lora_dropout=dropout, target_modules=ifnone(targets, lora_targets(model)),
                      modules_to_save=[head] if train_head else None)
-    self.splitter_before_lora, self.model = self.splitter, get_peft_model(model, cfg)
-    self.splitter = lora_splitter
-    if not any(isinstance(cb, BnFreeze) for cb in self.cbs): self.add_cb(BnFreeze())
-    self.opt = None
-    return self
+    return _use_peft_model(self, get_peft_model(model, cfg))
 
 # %% ../nbs/08_lora.ipynb #df308f81
 def lora_fine_tune(learn:Learner, epochs:int=3, lr:float=1e-3, r:int=8, **kwargs) -> dict:
@@ -93,10 +96,7 @@ def load_lora(learn:Learner, # a fresh Learner with the same pretrained model an
     "Put adapters and head saved by `save_lora` on `learn`"
     if not (Path(path)/'adapter_config.json').exists(): raise FileNotFoundError(f"No LoRA adapters (adapter_config.json) in {path}")
     model, _ = _named_head(learn.model)
-    learn.splitter_before_lora, learn.model, learn.splitter = learn.splitter, PeftModel.from_pretrained(model, path), lora_splitter
-    if not any(isinstance(cb, BnFreeze) for cb in learn.cbs): learn.add_cb(BnFreeze())
-    learn.opt = None
-    return learn
+    return _use_peft_model(learn, PeftModel.from_pretrained(model, path))
 
 # %% ../nbs/08_lora.ipynb #01923538
 def merge_lora(learn:Learner) -> Learner:
