@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/freezing.html.md"""
 
 # %% ../nbs/05_freezing.ipynb #185b22b8
 from __future__ import annotations
-import warnings
+import io, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
@@ -14,6 +14,8 @@ from fastcore.basics import patch
 from fastai.learner import Learner
 from fastai.torch_core import norm_types, params
 from fastai.callback.training import BnFreeze
+from matplotlib.figure import Figure
+from IPython.display import Image as IPImage, display
 from .core import *
 from .models import *
 
@@ -112,16 +114,18 @@ def safe_freeze_to(self:Learner, n:int # freeze the first `n` groups (negative: 
     self.freeze_to(n)
 
 # %% ../nbs/05_freezing.ipynb #47ffa0ae
-def plot_freeze(learn:Learner, ax=None, title:str=None):
+def plot_freeze(learn:Learner, ax=None, # draw here; None: on a new standalone `Figure`, which is returned
+                title:str=None) -> Figure|None:
     "Stacked bars per parameter group: frozen vs trainable parameters"
     rep = freeze_report(learn).iloc[:-1]
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    fig = None if ax is not None else Figure(figsize=(6, 3.5))
+    if fig is not None: ax = fig.subplots()
     x = np.arange(len(rep))
     ax.bar(x, rep.params - rep.trainable, label='frozen', color='#9ecae1')
     ax.bar(x, rep.trainable, bottom=rep.params - rep.trainable, label='trainable', color='#e6550d')
     ax.set_yscale('symlog'); ax.set_xticks(x, [f"group {g}\nlr {lr:.1e}" for g, lr in zip(rep.group, rep.lr)])
     ax.set_ylabel('parameters'); ax.legend(); ax.set_title(title or f"{int(rep.trainable.sum()):,} of {int(rep.params.sum()):,} trainable")
-    return ax
+    return fig
 
 # %% ../nbs/05_freezing.ipynb #92e75526
 class FreezeExplorer:
@@ -142,13 +146,16 @@ class FreezeExplorer:
         self.report = freeze_report(self.learn)
         with self.out:
             self.out.clear_output(wait=True)
-            from IPython.display import display
-            display(self.report); plot_freeze(self.learn); plt.show()
+            display(self.report, self.image())
         return self.report
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def image(self):
+        "`plot_freeze` of the current state as a PNG `IPython.display.Image`"
+        buf = io.BytesIO()
+        plot_freeze(self.learn).savefig(buf, format='png', dpi=90, bbox_inches='tight')
+        return IPImage(data=buf.getvalue(), format='png')
+
+    def _ipython_display_(self): display(self.widget)
 
 def freeze_explorer(learn:Learner) -> FreezeExplorer:
     "Interactive `freeze_to` explorer (a slider, the report and the plot)"
