@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #ef172aab
 from __future__ import annotations
-import os, sys, time, socket, threading, configparser, importlib.resources
+import os, io, sys, time, errno, socket, secrets, threading, configparser, importlib.resources
 from contextlib import contextmanager
 from pathlib import Path
 import torch
@@ -14,7 +14,7 @@ from fastcore.basics import AttrDict, store_attr, ifnone
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'assets_path', 'settings_path',
+__all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
            'read_profiles', 'default_profile_name', 'lesson_profile', 'lesson_setup', 'OfflineError', 'offline_forced',
            'is_online', 'require_online', 'block_network', 'Measurement', 'measure']
 
@@ -51,6 +51,22 @@ def fttutor_home() -> Path:
     p = Path(os.environ.get('FTTUTOR_HOME', Path.home()/'.cache'/'fttutor')).expanduser()
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+# %% ../nbs/00_core.ipynb #fb16fad2
+def save_atomic(obj, # anything `torch.save` takes
+                fn   # destination file
+               ) -> Path:
+    "`torch.save(obj, fn)` atomically, leaving no partial file behind; a failed write raises an `OSError` naming `fn`"
+    fn, buf = Path(fn), io.BytesIO()
+    torch.save(obj, buf)
+    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp')
+    try:
+        with open(tmp, 'wb') as f: f.write(buf.getbuffer())
+        tmp.replace(fn)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(fn)) from e
+    return fn
 
 # %% ../nbs/00_core.ipynb #c6213ea8
 def assets_path() -> Path:
@@ -110,7 +126,10 @@ def lesson_setup(profile=None, # a profile from `lesson_profile`, or a profile n
 
 # %% ../nbs/00_core.ipynb #4b14677a
 class OfflineError(RuntimeError):
-    "Something that needs the internet was asked for on a machine without it"
+    "Something that needs the internet was asked for on a machine without it; `cli_message` says it with command-line options"
+    def __init__(self, msg:str, cli_message:str=None):
+        super().__init__(msg)
+        self.cli_message = cli_message or msg
 
 _online_cache = {}
 
@@ -129,25 +148,60 @@ def is_online(host:str='huggingface.co', # host to reach
 
 # %% ../nbs/00_core.ipynb #b08f0e12
 def require_online(what:str,        # what needs downloading, e.g. "torchvision weights for resnet34"
-                   offline_alt:str, # what to use instead offline
-                   host:str='huggingface.co'):
-    "Raise `OfflineError` at once, naming `offline_alt`, unless `host` is reachable"
+                   offline_alt:str, # what to use instead offline, in Python
+                   host:str='huggingface.co',
+                   cli_alt:str=None # the same for a command-line user, e.g. "--dataset photos"
+                  ):
+    "Raise `OfflineError` at once, naming `offline_alt` (and `cli_alt` for the command line), unless `host` is reachable"
     if not is_online(host):
-        raise OfflineError(f"{what} must be downloaded from {host}, and this machine is offline. "
-                           f"Offline, use {offline_alt}.")
+        said = f"{what} must be downloaded from {host}, and this machine is offline."
+        raise OfflineError(f"{said} Offline, use {offline_alt}.", f"{said} Offline, use {cli_alt or offline_alt}.")
 
 # %% ../nbs/00_core.ipynb #3a563ae7
-_real_connect = socket.socket.connect
+_real = dict(connect=socket.socket.connect, connect_ex=socket.socket.connect_ex, sendto=socket.socket.sendto,
+             sendmsg=socket.socket.sendmsg, getaddrinfo=socket.getaddrinfo, gethostbyname=socket.gethostbyname,
+             gethostbyname_ex=socket.gethostbyname_ex)
 
-def _guarded_connect(self, address):
-    host = address[0] if isinstance(address, tuple) else address
-    if self.family == socket.AF_UNIX or str(host) in ('localhost','::1') or str(host).startswith('127.'):
-        return _real_connect(self, address)
-    raise OSError(f"network access blocked by fttutor.core.block_network (tried {address})")
+def _is_local(host) -> bool:
+    "Is `host` (a name, an address, or a Unix socket path) on this machine?"
+    if host is None or isinstance(host, bytes): host = (host or b'').decode(errors='replace')
+    return host in ('', 'localhost', '::1', '0.0.0.0') or host.startswith('127.')
 
+def _blocked(what, target) -> OSError:
+    return OSError(errno.ENETUNREACH, f"network access blocked by fttutor.core.block_network ({what} {target!r})")
+
+def _local_address(sock, address) -> bool:
+    return sock.family == socket.AF_UNIX or _is_local(address[0] if isinstance(address, tuple) else address)
+
+def _connect(self, address):
+    if _local_address(self, address): return _real['connect'](self, address)
+    raise _blocked('connect to', address)
+
+def _connect_ex(self, address):
+    return _real['connect_ex'](self, address) if _local_address(self, address) else errno.ENETUNREACH
+
+def _sendto(self, data, *args):
+    if _local_address(self, args[-1]): return _real['sendto'](self, data, *args)
+    raise _blocked('send to', args[-1])
+
+def _sendmsg(self, buffers, *args):
+    if len(args) < 3 or _local_address(self, args[2]): return _real['sendmsg'](self, buffers, *args)
+    raise _blocked('send to', args[2])
+
+def _lookup(name):
+    def _f(host, *args, **kwargs):
+        if _is_local(host): return _real[name](host, *args, **kwargs)
+        raise _blocked('look up', host)
+    return _f
+
+_guards = dict(connect=_connect, connect_ex=_connect_ex, sendto=_sendto, sendmsg=_sendmsg,
+               getaddrinfo=_lookup('getaddrinfo'), gethostbyname=_lookup('gethostbyname'), gethostbyname_ex=_lookup('gethostbyname_ex'))
+
+# %% ../nbs/00_core.ipynb #63f5a2c3
 def block_network(on:bool=True):
-    "Make non-loopback socket connections fail (`on=False` restores them)"
-    socket.socket.connect = _guarded_connect if on else _real_connect
+    "Make connections, datagrams and name lookups to anything but loopback fail in this process (`on=False` restores them)"
+    for name, f in (_guards if on else _real).items():
+        setattr(socket.socket if name in ('connect', 'connect_ex', 'sendto', 'sendmsg') else socket, name, f)
     _online_cache.clear()
 
 # %% ../nbs/00_core.ipynb #25d8131a

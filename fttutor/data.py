@@ -15,13 +15,15 @@ from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import get_image_files, parent_label, GrandparentSplitter, RandomSplitter
 from fastai.data.external import untar_data, URLs
 from fastai.vision.data import ImageBlock
+from fastai.vision.core import PILImage
 from fastai.vision.augment import Resize
 from fastai.vision.utils import verify_image
 from .core import *
 
 # %% auto #0
-__all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'dataset_source', 'image_items',
-           'sample_per_class', 'image_dls', 'drug_reviews', 'text_df', 'text_dataset']
+__all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'dataset_source',
+           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'check_valid_split', 'image_dls', 'drug_reviews',
+           'text_df', 'text_dataset']
 
 # %% ../nbs/02_data.ipynb #f71d55e4
 def _build_once(name:str, # folder name under `fttutor_home()/'data'`
@@ -100,12 +102,13 @@ def photos_folder(n_train:int=60, # patches per class for training
 
 # %% ../nbs/02_data.ipynb #4bf919f2
 _OFFLINE_DATA_HINT = "image_dls('photos') (near domain), image_dls('digits') or image_dls('faces'), all bundled"
+_OFFLINE_DATA_CLI_HINT = "--dataset photos (near domain), --dataset digits or --dataset faces, all bundled"
 
 def fastai_dataset(url:str, # a `URLs` constant, e.g. `URLs.PETS`
                    name:str=None) -> Path:
     "`untar_data(url)`, failing at once with `OfflineError` when it is not downloaded yet and we are offline"
     if not URLs.path(url).exists():
-        require_online(f"The dataset {name or url}", _OFFLINE_DATA_HINT, host='s3.amazonaws.com')
+        require_online(f"The dataset {name or url}", _OFFLINE_DATA_HINT, 's3.amazonaws.com', _OFFLINE_DATA_CLI_HINT)
     return untar_data(url)
 
 # %% ../nbs/02_data.ipynb #3463b977
@@ -126,14 +129,19 @@ def dataset_source(source) -> tuple:
 def _class_dirs(root:Path) -> list:
     return sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
 
-def _check_classes(root:Path, files:list, label_func):
-    "Raise if `root` has fewer than two classes or a class folder without images"
+_LAYOUT = "put each class's images directly inside its folder, as in {root}/<class>/<image>"
+
+def _check_classes(root:Path, files:list, label_func, min_classes:int=2):
+    "Raise if `root` has fewer than `min_classes` classes or a class folder without images"
     if label_func is not parent_label: return
     counts = {d.name: 0 for d in _class_dirs(root)}
     for f in files: counts[f.parent.name] = counts.get(f.parent.name, 0) + 1
     empty = [c for c, n in counts.items() if n == 0]
+    only_subs = [f"{c}/{s.name}" for c in empty for s in _class_dirs(root/c)]
+    if only_subs: raise ValueError(f"Class folder(s) in {root} hold only sub-folders ({', '.join(only_subs[:10])}), and images must sit "
+                                   f"directly inside: {_LAYOUT.format(root=root)}")
     if empty: raise ValueError(f"Class folder(s) with no readable images in {root}: {', '.join(empty)}")
-    if len(counts) < 2:
+    if len(counts) < min_classes:
         raise ValueError(f"Found {len(counts)} class folder(s) in {root} ({', '.join(counts) or 'none'}); "
                          "need at least two, one folder of images per class")
 
@@ -146,6 +154,34 @@ def _readable(files:list) -> list:
         warnings.warn(f"Skipped {len(bad)} unreadable image file(s): {names}")
     bad = set(bad)
     return [f for f in files if f not in bad]
+
+# %% ../nbs/02_data.ipynb #1238c19f
+def _direct_images(root:Path, files:list) -> list:
+    "The images directly inside a class folder of `root`; warn once, naming the sub-folders whose images are left out"
+    nested = [f for f in files if f.parent.parent != root and f.parent != root]
+    if nested:
+        dirs = sorted({str(f.parent.relative_to(root)) for f in nested})
+        warnings.warn(f"Ignored {len(nested)} image(s) in sub-folders of class folders in {root}: {', '.join(dirs[:10])}"
+                      f"{' ...' if len(dirs) > 10 else ''}. To use them, {_LAYOUT.format(root=root)}")
+    return [f for f in files if f.parent.parent == root]
+
+# %% ../nbs/02_data.ipynb #fd83dbf3
+def _to_8bit(im:Image.Image) -> Image.Image:
+    "Greyscale image of 16-bit integers (modes `I;16*`, `I`) or floats (`F`) scaled to 8 bits; others unchanged"
+    if not (im.mode.startswith('I') or im.mode == 'F'): return im
+    a = np.asarray(im, dtype=np.float64)
+    if im.mode == 'F' and a.max() <= 1: a = a * 255
+    elif im.mode != 'F' and (im.mode.startswith('I;16') or a.max() > 255): a = a / 257
+    return Image.fromarray(np.clip(a.round(), 0, 255).astype(np.uint8))
+
+class PILImageAnyDepth(PILImage):
+    "fastai's `PILImage`, reading 16-bit and float greyscale images scaled to 8 bits instead of clipped to white"
+    @classmethod
+    def create(cls, fn, **kwargs):
+        if isinstance(fn, (str, Path)):
+            with Image.open(fn) as im:
+                if im.mode.startswith('I') or im.mode == 'F': return cls(_to_8bit(im).convert('RGB'))
+        return super().create(fn, **kwargs)
 
 # %% ../nbs/02_data.ipynb #a526f087
 def image_items(path, # image folder: class folders, optionally inside `train/` and `valid/`
@@ -160,11 +196,14 @@ def image_items(path, # image folder: class folders, optionally inside `train/` 
     files = []
     for root in roots:
         fs = _readable(list(get_image_files(root)))
-        if label_func is parent_label: fs = [f for f in fs if f.parent.parent == root]  # only images inside class folders
-        _check_classes(root, fs, label_func)
+        if label_func is parent_label: fs = _direct_images(root, fs)
+        _check_classes(root, fs, label_func, min_classes=1 if root == path/valid else 2)  # valid/ may miss a class: warned later
         files += fs
     df = pd.DataFrame(dict(fname=files, label=[label_func(f) for f in files]))
     df['is_valid'] = [f.is_relative_to(path/valid) for f in files] if by_folder else False
+    only_valid = sorted(set(df.label[df.is_valid]) - set(df.label[~df.is_valid]))
+    if only_valid: raise ValueError(f"Class(es) {', '.join(map(str, only_valid))} have images in {path/valid} but none in {path/train}: "
+                                    f"a model cannot learn a class it never sees; add training images or remove the folder")
     return df
 
 # %% ../nbs/02_data.ipynb #e4f90bd1
@@ -176,6 +215,20 @@ def sample_per_class(labels, # one label per item
     labels, rng = np.asarray(labels), np.random.default_rng(seed)
     idx = [rng.permutation(np.flatnonzero(labels == c))[:k] for c in np.unique(labels)]
     return np.sort(np.concatenate(idx))
+
+# %% ../nbs/02_data.ipynb #4e67dc9c
+def check_valid_split(df:pd.DataFrame, # from `image_items`, with `is_valid` set
+                      min_valid:int=20 # fewer validation images than this: warn
+                     ):
+    "Raise if the validation split is empty; warn when it misses a class or is too small to rank strategies"
+    val = df[df.is_valid]
+    if val.empty: raise ValueError("The validation split is empty: add a valid/ folder, more images, or a larger valid_pct")
+    missing = sorted(set(map(str, df.label)) - set(map(str, val.label)))
+    if missing: warnings.warn(f"The validation set has no images of class(es) {', '.join(missing[:10])}"
+                              f"{' ...' if len(missing) > 10 else ''}: its scores say nothing about them")
+    if len(val) < min_valid:
+        warnings.warn(f"The validation set has only {len(val)} image(s), so one image moves accuracy by {1 / len(val):.0%}: "
+                      f"too few to rank strategies; use at least {min_valid}")
 
 # %% ../nbs/02_data.ipynb #88d03463
 def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an image folder
@@ -197,9 +250,10 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
     if samples_per_class:
         trn = df[~df.is_valid]
         df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.is_valid]])
+    check_valid_split(df)
     bs = min(bs, int((~df.is_valid).sum()))  # fastai drops the last partial training batch: never let it be the only one
     valid_set = set(df.fname[df.is_valid])
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=lambda _: list(df.fname), get_y=label_func,
+    dblock = DataBlock(blocks=(ImageBlock(PILImageAnyDepth), CategoryBlock), get_items=lambda _: list(df.fname), get_y=label_func,
                        splitter=lambda items: ([i for i,f in enumerate(items) if f not in valid_set],
                                                [i for i,f in enumerate(items) if f in valid_set]),
                        item_tfms=ifnone(item_tfms, Resize(size)), batch_tfms=batch_tfms)
@@ -216,21 +270,33 @@ def drug_reviews() -> tuple:
     return _read('drugsComTrain.tsv'), _read('drugsComTest.tsv')
 
 # %% ../nbs/02_data.ipynb #24497620
+def _read_csv(fn:Path, encoding:str=None) -> pd.DataFrame:
+    "`pd.read_csv` in `encoding`, or UTF-8 (UTF-16 when the file starts with its byte-order mark); clear errors for empty or other text"
+    if encoding is None:
+        with open(fn, 'rb') as f: encoding = 'utf-16' if f.read(2) in (b'\xff\xfe', b'\xfe\xff') else 'utf-8'
+    try: return pd.read_csv(fn, encoding=encoding)
+    except pd.errors.EmptyDataError: raise ValueError(f"{fn} is empty") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{fn} is not {encoding.upper()} text (byte {e.start}: {e.object[e.start:e.start+1]!r}): save it as UTF-8, "
+                         f"or pass its encoding, e.g. encoding='latin-1'") from None
+
 def text_df(source, # path to a CSV file, or a DataFrame
-            text_col:str='text', label_col:str='label') -> pd.DataFrame:
+            text_col:str='text', label_col:str='label',
+            encoding:str=None # the CSV's text encoding (default: UTF-8, or UTF-16 with a byte-order mark)
+           ) -> pd.DataFrame:
     "A checked DataFrame with columns `text` and `label` from a CSV of texts and labels"
     if not isinstance(source, pd.DataFrame):
         fn = Path(source).expanduser()
         if not fn.exists(): raise FileNotFoundError(f"No CSV file at {fn}")
-        try: source = pd.read_csv(fn)
-        except pd.errors.EmptyDataError: raise ValueError(f"{fn} is empty") from None
+        source = _read_csv(fn, encoding)
     missing = [c for c in (text_col, label_col) if c not in source.columns]
     if missing: raise ValueError(f"Missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, source.columns))}")
     if source.empty: raise ValueError("The text data has no rows")
     df = pd.DataFrame(dict(text=source[text_col].astype('string').str.strip(), label=source[label_col]))
-    empty = df.text.isna() | (df.text == '')
+    empty, unlabelled = df.text.isna() | (df.text == ''), df.label.isna()
     if empty.any(): warnings.warn(f"Dropped {int(empty.sum())} row(s) with an empty text")
-    df = df[~empty].reset_index(drop=True)
+    if (unlabelled & ~empty).any(): warnings.warn(f"Dropped {int((unlabelled & ~empty).sum())} row(s) with no label")
+    df = df[~(empty | unlabelled)].reset_index(drop=True)
     if df.label.nunique() < 2: raise ValueError(f"Need at least two labels, found {df.label.nunique()}")
     return df
 

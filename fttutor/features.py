@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/features.html.md"""
 
 # %% ../nbs/04_features.ipynb #15799fb0
 from __future__ import annotations
-import hashlib, json, os, shutil, warnings
+import hashlib, os, pickle, shutil, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -16,7 +16,6 @@ from fastcore.basics import AttrDict, ifnone
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
-from fastai.torch_core import TensorCategory
 from fastai.callback.hook import hook_output
 from fastai.layers import AdaptiveConcatPool2d, Flatten
 from fastai.metrics import error_rate
@@ -68,62 +67,73 @@ def pool_features(x:torch.Tensor, pool:str='avg') -> torch.Tensor:
 def _hash_tensors(h, tensors):
     for t in tensors: h.update(str(tuple(t.shape)).encode()); h.update(t.detach().float().cpu().numpy().tobytes())
 
-def _item_key(o) -> str:
+def _item_key(o) -> bytes:
+    "An item's identity: a file's name as the OS stores it (any bytes, UTF-8 or not), size and modification time; else its repr"
     if isinstance(o, Path) and o.exists():
-        st = Path(o).stat(); return f"{o}:{st.st_size}:{st.st_mtime_ns}"
-    return repr(o)
+        st = o.stat(); return os.fsencode(o) + f":{st.st_size}:{st.st_mtime_ns}".encode()
+    return repr(o).encode('utf-8', 'backslashreplace')
 
 def features_key(module:nn.Module, items, *extra) -> str:
     "A hash of `module`'s weights and buffers, the `items` and anything in `extra` (transforms, layer, pool, ...)"
     h = hashlib.sha256()
     _hash_tensors(h, module.state_dict().values())
-    for o in items: h.update(_item_key(o).encode())
+    for o in items: h.update(_item_key(o))
     for o in extra: h.update(repr(o).encode())
     return h.hexdigest()[:24]
 
 # %% ../nbs/04_features.ipynb #b2264b64
-def _sha256(fn:Path) -> str:
+def _cache_dir(cache, key:str):
+    "The cache folder for `key`: under `fttutor_home()/'features-v2'` (True), under a given folder, or None (False)"
+    if cache is False or cache is None: return None
+    return (fttutor_home()/'features-v2' if cache is True else Path(cache))/key
+
+def _remove(p:Path):
+    "Remove the file, or the folder, at `p`; nothing there is fine (another process may have removed it)"
+    if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
+    else: p.unlink(missing_ok=True)
+
+def _digest(rec:dict) -> str:
     h = hashlib.sha256()
-    with open(fn, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+    _hash_tensors(h, [t for t in (rec['feats'], rec['labels']) if t is not None])
     return h.hexdigest()
 
-def _cache_dir(cache, key:str):
-    "The cache folder for `key`: under `fttutor_home()/'features'` (True), under a given folder, or None (False)"
-    if cache is False or cache is None: return None
-    return (fttutor_home()/'features' if cache is True else Path(cache))/key
+def _save_record(rec:dict, fn:Path):
+    "Write `{feats, labels}` (plain tensors) and their checksum to `fn` atomically, replacing whatever stands there"
+    if fn.is_dir(): _remove(fn)
+    save_atomic({**rec, 'sha256': _digest(rec)}, fn)
 
-def _save_atomic(obj, fn:Path):
-    tmp = fn.with_name(fn.name + '.tmp')
-    torch.save(obj, tmp); tmp.replace(fn)
+def _load_record(fn:Path) -> dict:
+    "The tensors in cache file `fn`, read without running any pickled code; `ValueError` saying why when it can't be trusted"
+    if fn.is_dir(): raise ValueError("a folder stands where the file should be")
+    try: rec = torch.load(fn, weights_only=True, map_location='cpu')
+    except pickle.UnpicklingError: raise ValueError("it holds pickled Python objects, not only tensors; refused without loading them") from None
+    except Exception as e: raise ValueError(f"unreadable: {str(e).splitlines()[0][:200]}") from None
+    if not (isinstance(rec, dict) and isinstance(rec.get('feats'), torch.Tensor) and 'labels' in rec): raise ValueError("not a feature file")
+    if rec.get('sha256') != _digest(rec): raise ValueError("its tensors do not match their checksum")
+    return dict(feats=rec['feats'], labels=rec['labels'])
 
 def _load_cached(d:Path):
-    "The finished features in cache folder `d`, or None; a corrupt entry is reported and removed"
-    fn, meta = d/'features.pt', d/'meta.json'
-    if not (fn.exists() and meta.exists()): return None
-    try:
-        if _sha256(fn) != json.loads(meta.read_text())['sha256']: raise ValueError('checksum mismatch')
-        return torch.load(fn, weights_only=False)
-    except Exception as e:
-        warnings.warn(f"Feature cache {d} is corrupt ({e}); rebuilding it")
-        fn.unlink(missing_ok=True); meta.unlink(missing_ok=True)
-        return None
+    "The finished features in cache folder `d`, or None; a corrupt or unsafe file is reported and removed"
+    fn = d/'features.pt'
+    if not fn.exists(): return None
+    try: return _load_record(fn)
+    except ValueError as e:
+        warnings.warn(f"Feature cache file {fn} is corrupt: {e}. Removed; rebuilding it")
+        _remove(fn)
 
 # %% ../nbs/04_features.ipynb #85063e2e
 def _load_shard(fn:Path, n:int):
-    "A finished batch file holding `n` rows, or None"
+    "A finished, intact batch file holding `n` rows, or None (a damaged one is removed, to be recomputed)"
     if not fn.exists(): return None
-    try:
-        s = torch.load(fn, weights_only=False)
-        return s if len(s['feats']) == n else None
-    except Exception: return None
+    try: s = _load_record(fn)
+    except ValueError: _remove(fn); return None
+    return s if len(s['feats']) == n else None
 
 def _finish(d:Path, shards:list) -> dict:
-    "Join the batch files into the final cache entry with its checksum, and remove them"
+    "Join the batch files into the final cache entry, and remove them"
     res = _join(shards)
-    _save_atomic(res, d/'features.pt')
-    (d/'meta.json').write_text(json.dumps(dict(sha256=_sha256(d/'features.pt'), shape=list(res['feats'].shape))))
-    for f in d.glob('batch_*.pt'): f.unlink()
+    _save_record(res, d/'features.pt')
+    for f in d.glob('batch_*.pt'): _remove(f)
     return res
 
 # %% ../nbs/04_features.ipynb #d7e25626
@@ -139,14 +149,16 @@ def _extract_cached(d, # cache folder for this key, or None
                     progress:bool) -> tuple:
     "`(features dict, from_cache, batches computed)`: the finished entry in `d`, else every batch, reusing finished batch files"
     if d and (res := _load_cached(d)) is not None: return res, True, 0
-    if d: d.mkdir(parents=True, exist_ok=True)
+    if d:
+        if d.exists() and not d.is_dir(): _remove(d)
+        d.mkdir(parents=True, exist_ok=True)
     shards, n = [], 0
     for i, b in enumerate(progress_bar(batches, leave=False) if progress else batches):
         fn = d/f'batch_{i:05d}.pt' if d else None
         s = _load_shard(fn, n_of(b)) if fn else None
         if s is None:
             s = compute(b); n += 1
-            if fn: _save_atomic(s, fn)
+            if fn: _save_record(s, fn)
         shards.append(s)
     return (_finish(d, shards) if d else _join(shards)), False, n
 
@@ -158,8 +170,8 @@ def _image_batch_features(body, hook, pool):
     def _compute(b):
         x = b[0].to(dev, memory_format=torch.channels_last) if cuda else b[0].to(dev)
         with torch.autocast('cuda', dtype=torch.float16, enabled=cuda): body(x)
-        return dict(feats=pool_features(hook.stored, pool).float().cpu(),
-                    labels=TensorCategory(b[1]).cpu().as_subclass(torch.Tensor) if len(b) > 1 else None)
+        return dict(feats=pool_features(hook.stored, pool).float().cpu().as_subclass(torch.Tensor),
+                    labels=b[1].cpu().as_subclass(torch.Tensor) if len(b) > 1 else None)
     return _compute
 
 # %% ../nbs/04_features.ipynb #24efaf57

@@ -6,6 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lora.html.md"""
 
 # %% ../nbs/08_lora.ipynb #82810800
 from __future__ import annotations
+import json
 from collections import OrderedDict
 from copy import deepcopy
 from pathlib import Path
@@ -94,7 +95,11 @@ def save_lora(learn:Learner, path) -> Path:
 def load_lora(learn:Learner, # a fresh Learner with the same pretrained model and head shape
               path) -> Learner:
     "Put adapters and head saved by `save_lora` on `learn`"
-    if not (Path(path)/'adapter_config.json').exists(): raise FileNotFoundError(f"No LoRA adapters (adapter_config.json) in {path}")
+    cfg = Path(path)/'adapter_config.json'
+    if not cfg.exists(): raise FileNotFoundError(f"No LoRA adapters (adapter_config.json) in {path}")
+    try: peft_type = json.loads(cfg.read_text()).get('peft_type')
+    except (ValueError, AttributeError): peft_type = None
+    if not peft_type: raise ValueError(f"{cfg} is not a peft adapter config (no peft_type): save adapters with save_lora(learn, path)")
     model, _ = _named_head(learn.model)
     return _use_peft_model(learn, PeftModel.from_pretrained(model, path))
 

