@@ -6,13 +6,13 @@ Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 
 # %% ../nbs/09_compare.ipynb #fd132662
 from __future__ import annotations
-import sys, time, warnings
+import os, sys, json, time, errno, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import matplotlib
 import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone
-from fastcore.script import call_parse
+from fastcore.script import call_parse, store_true
 from fastprogress.fastprogress import progress_bar
 from fastai.torch_core import set_seed
 from .core import *
@@ -24,9 +24,10 @@ from .finetuning import FINETUNE_STRATEGIES, run_strategy
 from .lora import lora_fine_tune  # importing fttutor.lora adds the 'lora' rung to FINETUNE_STRATEGIES
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'compare_strategies', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
-           'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'body_stages', 'layer_probe',
-           'recommend_freeze', 'decision_guide', 'main']
+__all__ = ['STRATEGIES', 'compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'plot_comparison',
+           'save_comparison', 'blog_table', 'data_efficiency', 'summarise_efficiency', 'plot_data_efficiency',
+           'examples_needed', 'crossing', 'body_stages', 'layer_probe', 'recommend_freeze', 'decision_guide',
+           'cli_message', 'main']
 
 # %% ../nbs/09_compare.ipynb #f980b2cf
 def _learner_strategy(fn):
@@ -67,24 +68,31 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        arch:str=None, epochs:int=None, seed:int=None, profile=None,
                        strategies=None, # names from `STRATEGIES` (default: all)
                        lr:float=1e-3, # base learning rate (each strategy scales it as its lesson explains)
-                       out=None, # folder for `results.csv` and `comparison.png` (None: don't save)
+                       out=None, # folder for `results.csv` (rewritten after every strategy) and `comparison.png`; None: don't save
+                       resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
+                       plot:bool=True, # with `out`: also save `comparison.png` at the end
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each adaptation strategy on the same data, seed and epoch budget; one row of measurements per strategy"
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
     source, arch, epochs, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(epochs, p.epochs), ifnone(seed, p.seed)
-    names = list(ifnone(strategies, STRATEGIES))
-    bad = [n for n in names if n not in STRATEGIES]
-    if bad: raise ValueError(f"Unknown strategy {', '.join(bad)}; choose from {', '.join(STRATEGIES)}")
+    names = check_strategies(strategies)
+    if epochs < 1: raise ValueError(f"epochs must be at least 1, not {epochs}: every trained strategy needs a budget")
+    if out is not None: out = writable_folder(out)
     image_dls(source, profile=p, **dls_kwargs)  # check the data once, before any training
+    settings = dict(dataset=str(source), arch=str(arch), epochs=epochs, seed=seed, lr=lr, profile=p.get('name'),
+                    **{k: repr(v) for k, v in dls_kwargs.items()})
+    done = saved_rows(out, settings) if resume and out is not None else {}
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, profile=p, **dls_kwargs), arch, pretrained=pretrained, fp16=None if p.fp16 else False)
     ctx = AttrDict(learner=_learner, epochs=epochs, lr=lr)
     rows = []
     for name in (progress_bar(names) if progress else names):
+        if name in done: rows.append(done[name]); continue
         set_seed(seed, reproducible=True)
-        rows.append(STRATEGIES[name](ctx))
+        rows.append({'key': name, **STRATEGIES[name](ctx)})
+        if out is not None: _save_rows(rows, out, settings, source, arch, seed)
     df = _tidy(pd.DataFrame(rows), source, arch, seed)
-    if out is not None: save_comparison(df, out)
+    if out is not None and plot: save_comparison(df, out)
     return df
 
 # %% ../nbs/09_compare.ipynb #7272d939
@@ -93,9 +101,49 @@ def _tidy(df, source, arch, seed) -> pd.DataFrame:
     df['trainable_pct'] = (100 * df.trainable / df.params).round(3)
     df['accuracy'], df['macro_f1'] = df.accuracy.round(4), df.macro_f1.round(4)
     df.attrs.update(dataset=str(source), arch=str(arch), seed=seed)
-    cols = ['accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct',
+    cols = ['key', 'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct',
             'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb', 'epochs']
     return df[cols]
+
+def _save_rows(rows:list, out:Path, settings:dict, source, arch, seed):
+    "Write the rows measured so far to `out/results.csv`, and the run's settings to `out/run.json`, so an interrupted run keeps them"
+    _tidy(pd.DataFrame(rows), source, arch, seed).to_csv(out/'results.csv')
+    (out/'run.json').write_text(json.dumps(settings, indent=1))
+
+# %% ../nbs/09_compare.ipynb #e198fb82
+def check_strategies(strategies=None # names from `STRATEGIES`, a list or one comma-separated string; None: all
+                    ) -> list:
+    "The strategy names, checked: none empty, none given twice, all in `STRATEGIES`"
+    if strategies is None: return list(STRATEGIES)
+    names = [n.strip() for n in (strategies.split(',') if isinstance(strategies, str) else strategies)]
+    choose = f"choose from {', '.join(STRATEGIES)}"
+    if not names or not all(names): raise ValueError(f"Empty strategy name in {','.join(names)!r}: {choose}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice: raise ValueError(f"Strategy {', '.join(twice)} given more than once: name each strategy once")
+    bad = [n for n in names if n not in STRATEGIES]
+    if bad: raise ValueError(f"Unknown strategy {', '.join(bad)}; {choose}")
+    return names
+
+def writable_folder(out) -> Path:
+    "`out` as a folder that exists and can be written, checked before any work that would write there"
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"The output folder {out} is a file: give a folder for results.csv and comparison.png")
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out/f'.fttutor-write-test-{os.getpid()}'
+    probe.touch(); probe.unlink()
+    return out
+
+def saved_rows(out:Path, settings:dict) -> dict:
+    "The rows saved in `out/results.csv` by an earlier run with the same `settings`, by strategy key"
+    if not (out/'results.csv').exists(): return {}
+    try: before = json.loads((out/'run.json').read_text())
+    except (OSError, ValueError): before = None
+    if before != settings:
+        diff = ', '.join(f"{k}: {before.get(k) if before else None} then, {v} now" for k, v in settings.items() if not before or before.get(k) != v)
+        raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings, "
+                         f"or give another output folder")
+    rows = pd.read_csv(out/'results.csv').to_dict('records')
+    return {r['key']: r for r in rows}
 
 # %% ../nbs/09_compare.ipynb #f68273b0
 def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
@@ -233,24 +281,46 @@ def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/09_compare.ipynb #d723ea32
+def cli_message(e:Exception) -> str:
+    "One line for a command-line user: what went wrong and how to fix it, in terms of options and environment variables"
+    if isinstance(e, OfflineError): return e.cli_message
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return (f"no space left on the device while writing {e.filename}: free some space, or point FTTUTOR_HOME (the cache) "
+                f"or --out at a folder on another disk")
+    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cannot write {e.filename} ({e.strerror}): make it writable, or point FTTUTOR_HOME (the cache) or --out at a "
+                f"folder you can write")
+    return ' '.join(str(e).split()).replace('The output folder', '--out')
+
 @call_parse
 def main(dataset:str=None, # bundled dataset: photos (near domain, default), digits (far), faces
          data:str=None, # your image folder (one sub-folder per class, optional train/ and valid/); overrides --dataset
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0)
-         epochs:int=None, # epoch budget per strategy (default from the profile)
+         epochs:int=None, # epoch budget per strategy, at least 1 (default from the profile)
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
          strategies:str=None, # comma-separated subset of: linear_probe,head_only,partial,fine_tune,gradual,lora,scratch
          seed:int=None, # random seed
-         out:str='fttutor-comparison' # folder for results.csv and comparison.png
+         out:str='fttutor-comparison', # folder for results.csv (written after each strategy) and comparison.png
+         resume:store_true=False, # keep the rows an interrupted run with the same settings saved in --out; train the rest
+         debug:store_true=False # show the full traceback of any error
         ):
     "Compare feature extraction and fine-tuning strategies on one dataset; print the table, save CSV and plot"
     matplotlib.use('Agg')
     try:
-        p = lesson_profile(profile)
-        names = strategies.split(',') if strategies else None
         t0 = time.perf_counter()
-        df = compare_strategies(data or dataset, arch=arch, epochs=epochs, seed=seed, profile=p, strategies=names, out=out)
-    except (FileNotFoundError, NotADirectoryError, ValueError, OfflineError) as e:
-        print(f"fttutor-compare: {e}", file=sys.stderr); sys.exit(2)
-    with pd.option_context('display.width', 200, 'display.max_columns', 20): print(df.drop(columns=['peak_cuda_mb']).to_string())
-    print(f"\n{decision_guide(df)}\n\nSaved {Path(out)/'results.csv'} and {Path(out)/'comparison.png'} ({time.perf_counter() - t0:.0f} s)")
+        df = compare_strategies(data or dataset, arch=arch, epochs=epochs, seed=seed, profile=lesson_profile(profile),
+                                strategies=strategies, out=out, resume=resume, plot=False)
+        with pd.option_context('display.width', 200, 'display.max_columns', 20): print(df.drop(columns=['peak_cuda_mb']).to_string())
+        print(f"\n{decision_guide(df)}\n")
+        save_comparison(df, out)
+        print(f"Saved {Path(out)/'results.csv'} and {Path(out)/'comparison.png'} ({time.perf_counter() - t0:.0f} s)")
+    except KeyboardInterrupt:
+        print(f"fttutor-compare: interrupted; the strategies finished so far are in {Path(out)/'results.csv'}, "
+              f"and the same command with --resume trains the rest", file=sys.stderr); sys.exit(130)
+    except (ValueError, OSError, OfflineError) as e:
+        if debug: raise
+        print(f"fttutor-compare: {cli_message(e)}", file=sys.stderr); sys.exit(2)
+    except Exception as e:
+        if debug: raise
+        print(f"fttutor-compare: unexpected error ({type(e).__name__}: {' '.join(str(e).split())}); run again with --debug to see the traceback",
+              file=sys.stderr); sys.exit(1)

@@ -1,15 +1,15 @@
 "The `fttutor-compare` command: exit codes, clear errors without tracebacks, and its output files on a new folder of images."
 import os, shutil, subprocess, sys
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, pytest
 from PIL import Image
 
-def _run(*args, cwd=None):
+def _run(*args, cwd=None, **env):
     exe = Path(sys.executable).parent/'fttutor-compare'
     if not exe.exists(): exe = shutil.which('fttutor-compare')
     assert exe, 'the fttutor-compare console script is not installed'
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=900, cwd=cwd,
-                          env={**os.environ, 'FTTUTOR_OFFLINE': '1'})
+                          env={**os.environ, 'FTTUTOR_OFFLINE': '1', **env})
 
 def _folder(root, classes=('red', 'blue'), n=8):
     rng = np.random.default_rng(0)
@@ -20,10 +20,13 @@ def _folder(root, classes=('red', 'blue'), n=8):
             Image.fromarray(a).save(root/c/f'{j}.png')
     return root
 
-def _clean_error(r, *contains):
-    assert r.returncode == 2, r.stdout + r.stderr
-    assert 'Traceback' not in r.stderr
-    for c in contains: assert c in r.stderr, r.stderr
+def _clean_error(r, *contains, code=2):
+    "Exit code `code`, no traceback, and the last line of stderr (the error: warnings may come before it) says each of `contains`"
+    assert r.returncode == code, r.stdout + r.stderr
+    assert 'Traceback' not in r.stderr, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith('fttutor-compare: '), r.stderr
+    for c in contains: assert c in last, r.stderr
 
 def test_missing_path(tmp_path):
     _clean_error(_run('--data', str(tmp_path/'nope')), 'No image folder at')
@@ -44,3 +47,97 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
     assert list(df.index) == ['linear probe (cached features)', 'head only']
     assert {'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'epochs'} <= set(df.columns)
     assert (tmp_path/'out'/'comparison.png').stat().st_size > 1000
+
+# Input errors are refused before any training starts: no results.csv appears, and the answer comes in seconds.
+@pytest.mark.parametrize('args,says', [
+    (('--epochs', '0'), 'epochs must be at least 1, not 0'),
+    (('--epochs', '-1'), 'epochs must be at least 1, not -1'),
+    (('--strategies', ''), 'Empty strategy name'),
+    (('--strategies', 'lora,lora'), 'lora given more than once'),
+    (('--profile', 'tpu'), "Unknown lesson profile 'tpu'"),
+])
+def test_input_errors_are_refused_before_training(tmp_path, args, says):
+    r = _run('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out'), *args)
+    _clean_error(r, says)
+    assert not (tmp_path/'out'/'results.csv').exists()
+
+def test_out_is_a_file(tmp_path):
+    (tmp_path/'out.txt').write_text('keep me')
+    _clean_error(_run('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out.txt')), '--out', 'is a file')
+    assert (tmp_path/'out.txt').read_text() == 'keep me'
+
+def test_class_only_in_valid(tmp_path):
+    data = tmp_path/'imgs'
+    _folder(data/'train'); _folder(data/'valid', classes=('red', 'blue', 'green'), n=2)
+    _clean_error(_run('--data', str(data), '--out', str(tmp_path/'out')), 'green', 'none in')
+
+@pytest.fixture
+def small_mount(tmp_path):
+    "Mount a tmpfs with the given options (root only, as in CI); yields a function"
+    mounted = []
+    def _mount(name, opts):
+        if os.geteuid() != 0: pytest.skip('mounting needs root')
+        d = tmp_path/name; d.mkdir()
+        if subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', str(d)], capture_output=True).returncode:
+            pytest.skip('cannot mount a tmpfs here')
+        mounted.append(d); return d
+    yield _mount
+    for d in mounted: subprocess.run(['umount', str(d)])
+
+def test_read_only_out(tmp_path, small_mount):
+    ro = small_mount('ro', 'ro,size=1m')
+    _clean_error(_run('--data', str(_folder(tmp_path/'imgs')), '--out', str(ro/'results')), 'cannot write', 'Read-only', '--out')
+
+def test_read_only_fttutor_home(tmp_path, small_mount):
+    ro = small_mount('home', 'ro,size=1m')
+    r = _run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'linear_probe', '--out', str(tmp_path/'out'), FTTUTOR_HOME=str(ro))
+    _clean_error(r, 'cannot write', 'FTTUTOR_HOME')
+
+def test_full_disk(tmp_path, small_mount):
+    full = small_mount('full', 'size=1m')   # the converted weights alone are 18 MB
+    r = _run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'linear_probe', '--out', str(tmp_path/'out'), FTTUTOR_HOME=str(full))
+    _clean_error(r, 'no space left', 'FTTUTOR_HOME')
+    assert not [f for f in full.rglob('*') if f.name.endswith('.tmp')], 'a half-written temporary file was left'
+
+def test_unexpected_errors_keep_the_traceback_behind_debug(tmp_path):
+    bad = tmp_path/'settings.ini'; bad.write_text('not an ini file')
+    data = str(_folder(tmp_path/'imgs'))
+    r = _run('--data', data, FTTUTOR_SETTINGS=str(bad))
+    _clean_error(r, 'unexpected error', '--debug', code=1)
+    r = _run('--data', data, '--debug', FTTUTOR_SETTINGS=str(bad))
+    assert r.returncode == 1 and 'Traceback' in r.stderr
+
+def test_offline_hints_speak_cli(tmp_path):
+    r = _run('--arch', 'resnet34', '--data', str(_folder(tmp_path/'imgs')))
+    _clean_error(r, '--arch tf_efficientnet_lite0')
+    assert "arch='" not in r.stderr
+    r = _run('--dataset', 'pets')
+    _clean_error(r, '--dataset photos')
+    assert 'image_dls(' not in r.stderr
+
+def test_tiny_validation_set_is_warned(tmp_path):
+    data = tmp_path/'imgs'
+    _folder(data/'train'); _folder(data/'valid', classes=('red',), n=1)
+    r = _run('--data', str(data), '--strategies', 'linear_probe', '--out', str(tmp_path/'out'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'no images of class(es) blue' in r.stderr and 'only 1 image(s)' in r.stderr
+
+def test_interrupted_run_keeps_its_rows_and_resumes(tmp_path, monkeypatch):
+    "In-process: the second strategy is interrupted; the first one's row is on disk, and --resume trains only what is missing"
+    import fttutor.compare as C
+    from fttutor.core import lesson_profile
+    data, out = str(_folder(tmp_path/'imgs')), tmp_path/'out'
+    def _interrupt(ctx): raise KeyboardInterrupt
+    monkeypatch.setitem(C.STRATEGIES, 'head_only', _interrupt)
+    kw = dict(epochs=1, profile=lesson_profile('cpu'), strategies=['linear_probe', 'head_only'], out=out, progress=False)
+    with pytest.raises(KeyboardInterrupt): C.compare_strategies(data, **kw)
+    saved = pd.read_csv(out/'results.csv', index_col=0)
+    assert list(saved.key) == ['linear_probe']
+    monkeypatch.undo()
+    r = _run('--data', data, '--strategies', 'linear_probe,head_only', '--epochs', '1', '--profile', 'cpu', '--out', str(out), '--resume')
+    assert r.returncode == 0, r.stderr[-3000:]
+    both = pd.read_csv(out/'results.csv', index_col=0)
+    assert list(both.key) == ['linear_probe', 'head_only']
+    assert both.seconds.iloc[0] == saved.seconds.iloc[0]   # the saved row was kept, not measured again
+    r = _run('--data', data, '--strategies', 'linear_probe', '--epochs', '2', '--profile', 'cpu', '--out', str(out), '--resume')
+    _clean_error(r, 'come from another run', 'epochs: 1 then, 2 now')
