@@ -1,7 +1,7 @@
 """Hardening of the data path and the feature cache, as an unkind but realistic user would try them (issue 11, items 1-12, 15).
 
 Each test names its item. The CLI cases (items 11, 13-15) are in `test_compare_cli.py`."""
-import json, os, socket, subprocess, sys, warnings
+import json, os, socket, subprocess, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
@@ -94,22 +94,42 @@ from fttutor.models import transfer_learner
 from fttutor.features import extract_features
 dls = image_dls(sys.argv[1], profile=lesson_profile('cpu'), size=32, bs=4, valid_pct=0.5, num_workers=0)
 learn = transfer_learner(dls, fp16=False)
+import time; time.sleep(max(0., float(sys.argv[4]) - time.time()))   # start together: the same batch at the same moment
 res = extract_features(learn, learn.dls.train, cache=sys.argv[2], bs=1, progress=False)
 torch.save(res.feats, sys.argv[3])
 """
 
-def test_4_two_processes_share_one_cache(folder, tmp_path):
-    learn, cache = _learn(folder), tmp_path/'cache'
+def test_4_processes_share_one_cache(tmp_path):
+    "Three processes fill one cache at once, batch by batch (the races: a shared temporary name, cleaning up the same files)"
+    folder = tmp_path/'imgs'
+    for i, c in enumerate(('a', 'b')): _imgs(folder/c, 20, seed=i)
+    learn, cache, n = _learn(folder), tmp_path/'cache', 3
     ref = extract_features(learn, learn.dls.train, cache=False, bs=1, progress=False)
-    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
-    procs = [subprocess.Popen([sys.executable, '-c', _TWIN, str(folder), str(cache), str(tmp_path/f'out{i}.pt')], env=env,
-                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    env, start = {**os.environ, 'OMP_NUM_THREADS': '1'}, time.time() + 35
+    procs = [subprocess.Popen([sys.executable, '-c', _TWIN, str(folder), str(cache), str(tmp_path/f'out{i}.pt'), str(start)], env=env,
+                              stderr=subprocess.PIPE, text=True) for i in range(n)]
     for p in procs:
         err = p.communicate(timeout=600)[1]
         assert p.returncode == 0, err[-3000:]
-    for i in range(2): assert torch.allclose(torch.load(tmp_path/f'out{i}.pt'), ref.feats, atol=1e-5)
+    for i in range(n): assert torch.allclose(torch.load(tmp_path/f'out{i}.pt', weights_only=False), ref.feats, atol=1e-5)
     (entry,) = cache.iterdir()
     assert sorted(f.name for f in entry.iterdir()) == ['features.pt']   # no batch or temporary file left
+
+def test_4_the_races_made_certain(folder, tmp_path, monkeypatch):
+    "The two races, forced: another process's temporary file under the same name, and a batch file it removed before we could"
+    learn, cache = _learn(folder), tmp_path/'cache'
+    ref = extract_features(learn, learn.dls.valid, cache=False, progress=False)
+    _interrupted(learn, learn.dls.valid, cache, after=1)
+    (entry,) = cache.iterdir()
+    for name in ('batch_00001.pt.tmp', 'features.pt.tmp'): (entry/name).mkdir()   # names a shared temporary file would take
+    real_glob = Path.glob
+    def _glob(self, pattern):   # the other process lists the batch files, then removes one before we do
+        found = list(real_glob(self, pattern))
+        if found: found[0].unlink()
+        return iter(found)
+    monkeypatch.setattr(Path, 'glob', _glob)
+    res = extract_features(learn, learn.dls.valid, cache=cache, progress=False)
+    assert torch.allclose(res.feats, ref.feats, atol=1e-5)
 
 def test_5_a_folder_where_a_cache_file_should_be(folder, tmp_path):
     learn, cache = _learn(folder), tmp_path/'cache'
