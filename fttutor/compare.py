@@ -24,10 +24,10 @@ from .finetuning import FINETUNE_STRATEGIES, run_strategy
 from .lora import lora_fine_tune  # importing fttutor.lora adds the 'lora' rung to FINETUNE_STRATEGIES
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'plot_comparison',
-           'save_comparison', 'blog_table', 'data_efficiency', 'summarise_efficiency', 'plot_data_efficiency',
-           'examples_needed', 'crossing', 'body_stages', 'layer_probe', 'recommend_freeze', 'decision_guide',
-           'cli_message', 'main']
+__all__ = ['STRATEGIES', 'compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary',
+           'verdict_sentences', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
+           'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'body_stages', 'layer_probe',
+           'recommend_freeze', 'decision_guide', 'cli_message', 'main']
 
 # %% ../nbs/09_compare.ipynb #f980b2cf
 def _learner_strategy(fn):
@@ -66,6 +66,7 @@ STRATEGIES = dict(linear_probe=_probe_strategy,
 # %% ../nbs/09_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
                        arch:str=None, epochs:int=None, seed:int=None, profile=None,
+                       seeds=None, # several seeds: every strategy runs once per seed (default: `[seed]`)
                        strategies=None, # names from `STRATEGIES` (default: all)
                        lr:float=1e-3, # base learning rate (each strategy scales it as its lesson explains)
                        out=None, # folder for `results.csv` (rewritten after every strategy) and `comparison.png`; None: don't save
@@ -75,39 +76,40 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     "Run each adaptation strategy on the same data, seed and epoch budget; one row of measurements per strategy"
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
     source, arch, epochs, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(epochs, p.epochs), ifnone(seed, p.seed)
-    names = check_strategies(strategies)
+    names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
     if epochs < 1: raise ValueError(f"epochs must be at least 1, not {epochs}: every trained strategy needs a budget")
+    if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if out is not None: out = writable_folder(out)
     image_dls(source, profile=p, **dls_kwargs)  # check the data once, before any training
-    settings = dict(dataset=str(source), arch=str(arch), epochs=epochs, seed=seed, lr=lr, profile=p.get('name'),
+    settings = dict(dataset=str(source), arch=str(arch), epochs=epochs, lr=lr, profile=p.get('name'),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
     done = saved_rows(out, settings) if resume and out is not None else {}
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, profile=p, **dls_kwargs), arch, pretrained=pretrained, fp16=None if p.fp16 else False)
     ctx = AttrDict(learner=_learner, epochs=epochs, lr=lr)
-    rows = []
-    for name in (progress_bar(names) if progress else names):
-        if name in done: rows.append(done[name]); continue
-        set_seed(seed, reproducible=True)
-        rows.append({'key': name, **STRATEGIES[name](ctx)})
-        if out is not None: _save_rows(rows, out, settings, source, arch, seed)
-    df = _tidy(pd.DataFrame(rows), source, arch, seed)
+    rows, runs = [], [(s, n) for s in seeds for n in names]
+    for s, name in (progress_bar(runs) if progress else runs):
+        if (name, s) in done: rows.append(done[name, s]); continue
+        set_seed(s, reproducible=True)
+        rows.append({'key': name, 'seed': s, **STRATEGIES[name](ctx)})
+        if out is not None: _save_rows(rows, out, settings, source, arch, seeds)
+    df = _tidy(pd.DataFrame(rows), source, arch, seeds)
     if out is not None and plot: save_comparison(df, out)
     return df
 
 # %% ../nbs/09_compare.ipynb #7272d939
-def _tidy(df, source, arch, seed) -> pd.DataFrame:
+def _tidy(df, source, arch, seeds) -> pd.DataFrame:
     df = df.set_index('strategy')
     df['trainable_pct'] = (100 * df.trainable / df.params).round(3)
     df['accuracy'], df['macro_f1'] = df.accuracy.round(4), df.macro_f1.round(4)
-    df.attrs.update(dataset=str(source), arch=str(arch), seed=seed)
-    cols = ['key', 'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct',
+    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds))
+    cols = ['key', 'seed', 'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct',
             'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb', 'epochs']
     return df[cols]
 
-def _save_rows(rows:list, out:Path, settings:dict, source, arch, seed):
+def _save_rows(rows:list, out:Path, settings:dict, source, arch, seeds):
     "Write the rows measured so far to `out/results.csv`, and the run's settings to `out/run.json`, so an interrupted run keeps them"
-    _tidy(pd.DataFrame(rows), source, arch, seed).to_csv(out/'results.csv')
+    _tidy(pd.DataFrame(rows), source, arch, seeds).to_csv(out/'results.csv')
     (out/'run.json').write_text(json.dumps(settings, indent=1))
 
 # %% ../nbs/09_compare.ipynb #e198fb82
@@ -134,7 +136,7 @@ def writable_folder(out) -> Path:
     return out
 
 def saved_rows(out:Path, settings:dict) -> dict:
-    "The rows saved in `out/results.csv` by an earlier run with the same `settings`, by strategy key"
+    "The rows saved in `out/results.csv` by an earlier run with the same `settings`, by `(strategy key, seed)`"
     if not (out/'results.csv').exists(): return {}
     try: before = json.loads((out/'run.json').read_text())
     except (OSError, ValueError): before = None
@@ -143,12 +145,64 @@ def saved_rows(out:Path, settings:dict) -> dict:
         raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings, "
                          f"or give another output folder")
     rows = pd.read_csv(out/'results.csv').to_dict('records')
-    return {r['key']: r for r in rows}
+    return {(r['key'], r['seed']): r for r in rows}
+
+# %% ../nbs/09_compare.ipynb #fdd164d2
+def _verdict(diff:float, half:float, n:int) -> str:
+    if n < 2 or np.isnan(half): return 'one seed'
+    return 'better' if diff - half > 0 else 'worse' if diff + half < 0 else 'tie'
+
+def seed_summary(res:pd.DataFrame, # one row per (strategy, seed) with `key`, `seed` and `metric`, e.g. from `compare_strategies`
+                 metric:str='accuracy', baseline:str='linear_probe', # strategy key to compare every other with
+                 conf:float=0.95) -> pd.DataFrame:
+    "Per strategy: mean and std of `metric` over seeds, and the paired difference from `baseline` (same seeds) with its t-interval"
+    from scipy import stats
+    wide = res.pivot_table(index='seed', columns='key', values=metric, aggfunc='first')
+    labels = dict(zip(res.key, res.index))
+    rows = []
+    for k in dict.fromkeys(res.key):
+        v = wide[k].dropna()
+        row = dict(strategy=k, label=labels[k], n_seeds=len(v), mean=v.mean(), std=v.std(ddof=1) if len(v) > 1 else np.nan)
+        if baseline in wide and k != baseline:
+            d = (wide[k] - wide[baseline]).dropna()
+            half = stats.t.ppf((1 + conf) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+            row.update(diff=d.mean(), ci_low=d.mean() - half, ci_high=d.mean() + half, verdict=_verdict(d.mean(), half, len(d)))
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index('strategy')
+    out.attrs.update(metric=metric, baseline=baseline, conf=conf)
+    return out
+
+# %% ../nbs/09_compare.ipynb #38925c09
+_SAYS = {'better': 'better: the whole interval is above zero', 'worse': 'worse: the whole interval is below zero',
+         'tie': 'a tie: the interval includes zero', 'one seed': 'one seed, so no interval and no ranking'}
+
+def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
+                     ) -> list:
+    "One sentence per strategy against the baseline, computed from the summary's numbers"
+    a = summary.attrs
+    out = []
+    for k, r in summary.drop(index=a['baseline'], errors='ignore').iterrows():
+        if 'diff' not in r or pd.isna(r['diff']): continue
+        ci = '' if r.verdict == 'one seed' else f" ({a['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
+        spread = '' if pd.isna(r['std']) else f" ± {r['std']:.1%}"
+        out.append(f"{k}: {a['metric']} {r['mean']:.1%}{spread} over {r.n_seeds} seed(s), {100 * r['diff']:+.1f} points against "
+                   f"{a['baseline']}{ci}: {_SAYS[r.verdict]}.")
+    return out
 
 # %% ../nbs/09_compare.ipynb #f68273b0
+def per_strategy(df:pd.DataFrame # from `compare_strategies`
+                ) -> pd.DataFrame:
+    "One row per strategy: the mean over seeds of every numeric column (the table as it is when it has one seed)"
+    if 'seed' not in df or df.seed.nunique() < 2: return df
+    g = df.groupby(level=0, sort=False)
+    res = g.mean(numeric_only=True).drop(columns='seed').assign(key=g.key.first())
+    res.attrs = dict(df.attrs)
+    return res
+
 def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
-    "Accuracy vs wall time, bubble area proportional to trainable parameters, one colour per strategy"
+    "Accuracy vs wall time, bubble area proportional to trainable parameters, one colour per strategy (means over seeds)"
     from matplotlib.ticker import ScalarFormatter
+    df = per_strategy(df)
     ax = ax or plt.subplots(figsize=(8, 5))[1]
     size = 30 + 1500 * np.sqrt(df.trainable / df.trainable.max())
     for (name, r), s, c in zip(df.iterrows(), size, plt.cm.tab10.colors):
@@ -160,9 +214,10 @@ def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
     return ax
 
 def save_comparison(df:pd.DataFrame, out) -> Path:
-    "Write `results.csv` and `comparison.png` into `out`"
+    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`) and `comparison.png` into `out`"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out/'results.csv')
+    seed_summary(df).to_csv(out/'summary.csv')
     ax = plot_comparison(df)
     ax.figure.savefig(out/'comparison.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
     return out
@@ -171,7 +226,8 @@ def save_comparison(df:pd.DataFrame, out) -> Path:
 def blog_table(df:pd.DataFrame, # from `compare_strategies`
                data_needed:pd.Series=None # per strategy, e.g. from `examples_needed`
               ) -> pd.DataFrame:
-    "The blog post's comparison table with measured values: accuracy, cost, data needed, trainable share"
+    "The blog post's comparison table with measured values: accuracy, cost, data needed, trainable share (means over seeds)"
+    df = per_strategy(df)
     t = pd.DataFrame({'accuracy': (100 * df.accuracy).round(1).astype(str) + '%',
                       'cost': [f"{s:.0f} s, {m:.0f} MB peak RAM, {t:.0f} MB training state"
                                for s, m, t in zip(df.seconds, df.peak_ram_mb, df.train_state_mb)],
@@ -270,7 +326,9 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
 
 # %% ../nbs/09_compare.ipynb #2d42f28a
 def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
-    "Plain-language advice from a `compare_strategies` table: the best, the cheapest near-best, and the value of pretraining"
+    "Plain-language advice from a `compare_strategies` table: the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
+    verdicts = verdict_sentences(seed_summary(df)) if 'seed' in df and df.seed.nunique() > 1 else []
+    df = per_strategy(df)
     best = df.accuracy.idxmax()
     near = df[df.accuracy >= df.accuracy.max() - tol]
     cheap = near.seconds.idxmin()
@@ -278,6 +336,8 @@ def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
              f"Cheapest within {tol:.0%} of it: {cheap} ({df.accuracy[cheap]:.1%} in {df.seconds[cheap]:.0f} s)."]
     scratch = [i for i in df.index if i.startswith('from scratch')]
     if scratch: lines.append(f"Pretraining is worth {df.accuracy[best] - df.accuracy[scratch[0]]:+.1%} accuracy over training from scratch with the same budget.")
+    if verdicts: lines += [f"Over {df.attrs.get('seeds') and len(df.attrs['seeds'])} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
+    elif 'seed' in df: lines.append("One seed: differences of a point or two can be noise; --seeds 3 measures it.")
     return '\n'.join(lines)
 
 # %% ../nbs/09_compare.ipynb #d723ea32
@@ -299,21 +359,26 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          epochs:int=None, # epoch budget per strategy, at least 1 (default from the profile)
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
          strategies:str=None, # comma-separated subset of: linear_probe,head_only,partial,fine_tune,gradual,lora,scratch
-         seed:int=None, # random seed
-         out:str='fttutor-comparison', # folder for results.csv (written after each strategy) and comparison.png
+         seed:int=None, # random seed (the first one, with --seeds)
+         seeds:int=1, # run every strategy on this many seeds (seed, seed+1, ...); summary.csv gets means, stds and paired differences
+         out:str='fttutor-comparison', # folder for results.csv (written after each strategy), summary.csv and comparison.png
          resume:store_true=False, # keep the rows an interrupted run with the same settings saved in --out; train the rest
          debug:store_true=False # show the full traceback of any error
         ):
     "Compare feature extraction and fine-tuning strategies on one dataset; print the table, save CSV and plot"
     matplotlib.use('Agg')
     try:
-        t0 = time.perf_counter()
-        df = compare_strategies(data or dataset, arch=arch, epochs=epochs, seed=seed, profile=lesson_profile(profile),
+        t0, p = time.perf_counter(), lesson_profile(profile)
+        if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
+        first = ifnone(seed, p.seed)
+        df = compare_strategies(data or dataset, arch=arch, epochs=epochs, profile=p, seeds=range(first, first + seeds),
                                 strategies=strategies, out=out, resume=resume, plot=False)
-        with pd.option_context('display.width', 200, 'display.max_columns', 20): print(df.drop(columns=['peak_cuda_mb']).to_string())
+        with pd.option_context('display.width', 200, 'display.max_columns', 20):
+            print(df.drop(columns=['peak_cuda_mb']).to_string())
+            if seeds > 1: print('\n' + seed_summary(df).round(4).to_string())
         print(f"\n{decision_guide(df)}\n")
         save_comparison(df, out)
-        print(f"Saved {Path(out)/'results.csv'} and {Path(out)/'comparison.png'} ({time.perf_counter() - t0:.0f} s)")
+        print(f"Saved {Path(out)/'results.csv'}, {Path(out)/'summary.csv'} and {Path(out)/'comparison.png'} ({time.perf_counter() - t0:.0f} s)")
     except KeyboardInterrupt:
         print(f"fttutor-compare: interrupted; the strategies finished so far are in {Path(out)/'results.csv'}, "
               f"and the same command with --resume trains the rest", file=sys.stderr); sys.exit(130)

@@ -141,3 +141,17 @@ def test_interrupted_run_keeps_its_rows_and_resumes(tmp_path, monkeypatch):
     assert both.seconds.iloc[0] == saved.seconds.iloc[0]   # the saved row was kept, not measured again
     r = _run('--data', data, '--strategies', 'linear_probe', '--epochs', '2', '--profile', 'cpu', '--out', str(out), '--resume')
     _clean_error(r, 'come from another run', 'epochs: 1 then, 2 now')
+
+def test_seeds_write_a_row_per_strategy_and_seed_and_a_summary(tmp_path):
+    out = tmp_path/'out'
+    r = _run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'linear_probe,head_only', '--epochs', '1', '--seeds', '2',
+             '--seed', '5', '--out', str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = pd.read_csv(out/'results.csv', index_col=0)
+    assert sorted(zip(res.key, res.seed)) == [('head_only', 5), ('head_only', 6), ('linear_probe', 5), ('linear_probe', 6)]
+    summ = pd.read_csv(out/'summary.csv', index_col=0)
+    assert list(summ.index) == ['linear_probe', 'head_only']
+    assert {'n_seeds', 'mean', 'std', 'diff', 'ci_low', 'ci_high', 'verdict'} <= set(summ.columns)
+    assert summ.loc['head_only', 'n_seeds'] == 2 and summ.loc['head_only', 'verdict'] in ('better', 'worse', 'tie')
+    assert 'against the linear probe' in r.stdout
+    _clean_error(_run('--data', str(tmp_path/'imgs'), '--seeds', '0', '--out', str(tmp_path/'o2')), '--seeds must be at least 1')
