@@ -15,7 +15,7 @@ from fastai.torch_core import set_seed
 from .core import *
 from .models import *
 from fastcore.basics import ifnone
-from .freezing import freeze_report, n_param_groups
+from .freezing import freeze_report, n_param_groups, feature_extraction_mode
 
 # %% auto #0
 __all__ = ['FINETUNE_STRATEGIES', 'GroupLRRecorder', 'valid_scores', 'training_state_mb', 'run_strategy', 'partial_fine_tune',
@@ -77,7 +77,7 @@ def partial_fine_tune(learn:Learner, k:int, # train the last `k` parameter group
     def _fit(l):
         l.safe_freeze_to(-k)
         l.fit_one_cycle(epochs, slice(lr / lr_mult, lr) if k > 1 else lr, **kwargs)
-    return run_strategy(learn, f'freeze_to(-{k})' if k > 1 else 'head only', _fit)
+    return run_strategy(learn, f'freeze_to(-{k})' if k > 1 else 'fastai freeze() (head and norm layers)', _fit)
 
 # %% ../nbs/06_finetuning.ipynb #e25cb5ed
 def gradual_unfreeze(learn:Learner, epochs_per_stage:int=1, lr:float=1e-2, decay:float=2.6, **kwargs) -> dict:
@@ -92,10 +92,16 @@ def gradual_unfreeze(learn:Learner, epochs_per_stage:int=1, lr:float=1e-2, decay
 
 # %% ../nbs/06_finetuning.ipynb #4f5ab563
 FINETUNE_STRATEGIES = dict(
-    head_only=lambda learn, epochs, lr: partial_fine_tune(learn, 1, epochs, lr * 10),
+    # a new head alone learns fastest: 10x the base rate
+    head_only=lambda learn, epochs, lr: run_strategy(learn, 'head only (frozen body, BatchNorm in eval)',
+                                                     lambda l: feature_extraction_mode(l).fit_one_cycle(epochs, lr * 10)),
+    fastai_freeze=lambda learn, epochs, lr: partial_fine_tune(learn, 1, epochs, lr * 10),
+    # the upper body groups with the head: 2x, spread down by lr_mult=10 across the groups
     partial=lambda learn, epochs, lr: partial_fine_tune(learn, 2, epochs, lr * 2),
+    # fastai's fine_tune default base_lr is 2e-3 for a 1e-3 base: 2x
     fine_tune=lambda learn, epochs, lr: run_strategy(learn, f'fine_tune({max(1, epochs - 1)}, freeze_epochs=1)',
                                                      lambda l: l.fine_tune(max(1, epochs - 1), lr * 2, freeze_epochs=1)),
+    # ULMFiT starts its head stage high (10x) and halves the top rate at every stage
     gradual=lambda learn, epochs, lr: gradual_unfreeze(learn, max(1, epochs // 3), lr * 10))
 
 def strategy_ladder(make_learn, # function returning a fresh pretrained `Learner` on fresh `DataLoaders`

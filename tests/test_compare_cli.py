@@ -44,7 +44,7 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert 'Skipped 1 unreadable' in r.stderr
     df = pd.read_csv(tmp_path/'out'/'results.csv', index_col=0)
-    assert list(df.index) == ['linear probe (cached features)', 'head only']
+    assert list(df.index) == ['linear probe (cached features)', 'head only (frozen body, BatchNorm in eval)']
     assert {'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'epochs'} <= set(df.columns)
     assert (tmp_path/'out'/'comparison.png').stat().st_size > 1000
 
