@@ -132,7 +132,8 @@ def writable_folder(out) -> Path:
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"The output folder {out} is a file: give a folder for results.csv and comparison.png")
     out.mkdir(parents=True, exist_ok=True)
     probe = out/f'.fttutor-write-test-{os.getpid()}'
-    probe.touch(); probe.unlink()
+    try: probe.touch(); probe.unlink()
+    except OSError as e: raise OSError(e.errno, e.strerror, str(out)) from e
     return out
 
 def saved_rows(out:Path, settings:dict) -> dict:
@@ -327,7 +328,8 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
 # %% ../nbs/09_compare.ipynb #2d42f28a
 def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
     "Plain-language advice from a `compare_strategies` table: the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
-    verdicts = verdict_sentences(seed_summary(df)) if 'seed' in df and df.seed.nunique() > 1 else []
+    n_seeds = df.seed.nunique() if 'seed' in df else 1
+    verdicts = verdict_sentences(seed_summary(df)) if n_seeds > 1 else []
     df = per_strategy(df)
     best = df.accuracy.idxmax()
     near = df[df.accuracy >= df.accuracy.max() - tol]
@@ -336,8 +338,8 @@ def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
              f"Cheapest within {tol:.0%} of it: {cheap} ({df.accuracy[cheap]:.1%} in {df.seconds[cheap]:.0f} s)."]
     scratch = [i for i in df.index if i.startswith('from scratch')]
     if scratch: lines.append(f"Pretraining is worth {df.accuracy[best] - df.accuracy[scratch[0]]:+.1%} accuracy over training from scratch with the same budget.")
-    if verdicts: lines += [f"Over {df.attrs.get('seeds') and len(df.attrs['seeds'])} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
-    elif 'seed' in df: lines.append("One seed: differences of a point or two can be noise; --seeds 3 measures it.")
+    if verdicts: lines += [f"Over {n_seeds} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
+    elif n_seeds == 1: lines.append("One seed: a difference of a point or two can be noise; several seeds (--seeds N) measure it.")
     return '\n'.join(lines)
 
 # %% ../nbs/09_compare.ipynb #d723ea32
