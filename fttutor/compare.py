@@ -316,7 +316,7 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
     best = probes.accuracy.idxmax()
     last = probes.index[-1]
     if probes.accuracy[last] >= probes.accuracy.max() - tol:
-        return dict(best_layer=last, k=1, advice="The body's output is (within tolerance) the best feature: extract features or train the head only (freeze()).")
+        return dict(best_layer=last, k=1, advice="The body's output is (within tolerance) the best feature: extract features, or train a head on the frozen body (head_only).")
     groups = learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model)
     module = dict(learn.model.named_modules())[best]
     first_param = next(module.parameters())
