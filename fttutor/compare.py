@@ -20,96 +20,78 @@ from .models import *
 from .data import image_dls
 from .features import extract_features, linear_probe
 from .freezing import freeze_report
-from .finetuning import FINETUNE_STRATEGIES, run_strategy
-from .lora import lora_fine_tune  # importing fttutor.lora adds the 'lora' rung to FINETUNE_STRATEGIES
+from .protocol import STRATEGIES, RESULT_COLUMNS, run_strategy, plot_curves
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary',
-           'verdict_sentences', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
+__all__ = ['compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary', 'verdict_sentences',
+           'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
            'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'body_stages', 'layer_probe',
            'recommend_freeze', 'decision_guide', 'cli_message', 'main']
 
-# %% ../nbs/09_compare.ipynb #f980b2cf
-def _learner_strategy(fn):
-    "Wrap a `FINETUNE_STRATEGIES` function into a comparison strategy (a fresh pretrained learner; no extraction phase)"
-    def _run(ctx):
-        row = fn(ctx.learner(), ctx.epochs, ctx.lr)
-        return {**row, 'extract_s': 0., 'train_s': row['seconds'], 'epochs': ctx.epochs}
-    return _run
-
-# %% ../nbs/09_compare.ipynb #781794e0
-def _probe_strategy(ctx) -> dict:
-    "Linear probe on features of the frozen pretrained body (extraction timed separately)"
-    learn = ctx.learner()
-    with measure() as m:
-        with measure() as m_ext:
-            trn, val = (extract_features(learn, dl, cache=False, progress=False) for dl in (learn.dls.train, learn.dls.valid))
-        with measure() as m_fit: res = linear_probe(trn.feats, trn.labels, val.feats, val.labels)
-    rep = freeze_report(learn)
-    n_cls = len(learn.dls.vocab)
-    return dict(strategy='linear probe (cached features)', error_rate=round(res.error_rate, 4), accuracy=res.accuracy, macro_f1=res.macro_f1,
-                seconds=round(m.wall_s, 1), extract_s=round(m_ext.wall_s, 1), train_s=round(m_fit.wall_s, 1),
-                trainable=trn.feats.shape[1] * n_cls + n_cls, params=int(rep.params.iloc[-1] - rep.params.iloc[-2]) + trn.feats.shape[1] * n_cls + n_cls,
-                train_state_mb=0., peak_ram_mb=round(m.peak_ram_mb), peak_cuda_mb=m.peak_cuda_mb and round(m.peak_cuda_mb), epochs=None)
-
-def _scratch_strategy(ctx) -> dict:
-    "Same architecture, random init, trained end to end for the same epochs"
-    learn = ctx.learner(pretrained=False)
-    row = run_strategy(learn, 'from scratch (random init)', lambda l: l.fit_one_cycle(ctx.epochs, ctx.lr * 10))
-    return {**row, 'extract_s': 0., 'train_s': row['seconds'], 'epochs': ctx.epochs}
-
-# %% ../nbs/09_compare.ipynb #0526f246
-STRATEGIES = dict(linear_probe=_probe_strategy,
-                  **{k: _learner_strategy(f) for k, f in FINETUNE_STRATEGIES.items()},
-                  scratch=_scratch_strategy)
-
 # %% ../nbs/09_compare.ipynb #dc0dce44
+def _floats(v) -> list:
+    "Learning rates from a list, a number, or a comma-separated string"
+    vals = v.split(',') if isinstance(v, str) else v if isinstance(v, (list, tuple, range)) else [v]
+    return [float(o) for o in vals if str(o).strip()]
+
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
-                       arch:str=None, epochs:int=None, seed:int=None, profile=None,
+                       arch:str=None, seed:int=None, profile=None,
+                       steps:int=None, # optimiser steps for every trained strategy (default: the profile's `steps`)
                        seeds=None, # several seeds: every strategy runs once per seed (default: `[seed]`)
-                       strategies=None, # names from `STRATEGIES` (default: all)
-                       lr:float=1e-3, # base learning rate (each strategy scales it as its lesson explains)
-                       out=None, # folder for `results.csv` (rewritten after every strategy) and `comparison.png`; None: don't save
+                       strategies=None, # keys of `STRATEGIES` (default: all)
+                       lrs=None, # base learning rates to choose from on validation (default: the profile's `lrs`)
+                       bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: 'hold' its statistics, or 'train' them
+                       test_pct:float=None, # held-out test share when the folder has no test/ (default: the profile's)
+                       bs:int=None, # batch size (default: the profile's `step_bs`)
+                       out=None, # folder for `results.csv` (rewritten after every run), `summary.csv`, `curves.csv` and plots; None: don't save
                        resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
-    "Run each adaptation strategy on the same data, seed and epoch budget; one row of measurements per strategy"
+    "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
-    source, arch, epochs, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(epochs, p.epochs), ifnone(seed, p.seed)
+    source, arch, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(seed, p.seed)
+    steps, bs, lrs = ifnone(steps, p.get('steps', 24)), ifnone(bs, p.get('step_bs', p.bs)), _floats(ifnone(lrs, p.get('lrs', 1e-3)))
     names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
-    if epochs < 1: raise ValueError(f"epochs must be at least 1, not {epochs}: every trained strategy needs a budget")
+    if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
+    if not lrs or min(lrs) <= 0: raise ValueError(f"learning rates must be positive numbers, not {lrs}")
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
+    if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
     if out is not None: out = writable_folder(out)
-    image_dls(source, profile=p, **dls_kwargs)  # check the data once, before any training
-    settings = dict(dataset=str(source), arch=str(arch), epochs=epochs, lr=lr, profile=p.get('name'),
+    dkw = dict(profile=p, bs=bs, test_pct=test_pct, **dls_kwargs)
+    dls = image_dls(source, **dkw)  # check the data once, before any training
+    if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
+    settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, profile=p.get('name'),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
-    done = saved_rows(out, settings) if resume and out is not None else {}
+    done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
+    if done and (out/'curves.csv').exists(): curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
-        return transfer_learner(image_dls(source, profile=p, **dls_kwargs), arch, pretrained=pretrained, fp16=None if p.fp16 else False)
-    ctx = AttrDict(learner=_learner, epochs=epochs, lr=lr)
-    rows, runs = [], [(s, n) for s in seeds for n in names]
+        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=None if p.fp16 else False)
+    rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
-        if (name, s) in done: rows.append(done[name, s]); continue
-        set_seed(s, reproducible=True)
-        rows.append({'key': name, 'seed': s, **STRATEGIES[name](ctx)})
-        if out is not None: _save_rows(rows, out, settings, source, arch, seeds)
-    df = _tidy(pd.DataFrame(rows), source, arch, seeds)
+        if (name, s) in done: row = done[name, s]
+        else:
+            run = run_strategy(name, _learner, steps, [chosen[name]] if name in chosen else lrs, bn, s)
+            row = run.row; curves.append(run.curve)
+        rows.append(row)
+        if not pd.isna(row['lr']): chosen.setdefault(name, row['lr'] / STRATEGIES[name].lr_factor)
+        if out is not None: _save_rows(rows, curves, out, settings, source, arch, seeds, dls.split_note)
+    df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
     if out is not None and plot: save_comparison(df, out)
     return df
 
 # %% ../nbs/09_compare.ipynb #7272d939
-def _tidy(df, source, arch, seeds) -> pd.DataFrame:
-    df = df.set_index('strategy')
-    df['trainable_pct'] = (100 * df.trainable / df.params).round(3)
-    df['accuracy'], df['macro_f1'] = df.accuracy.round(4), df.macro_f1.round(4)
-    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds))
-    cols = ['key', 'seed', 'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct',
-            'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb', 'epochs']
-    return df[cols]
+def _tidy(rows:list, curves:list, source, arch, seeds, split_note:str='') -> pd.DataFrame:
+    "The result rows as a table indexed by strategy key, the learning curves and the settings in `attrs`"
+    df = pd.DataFrame(rows, columns=RESULT_COLUMNS).set_index('strategy')
+    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds), split=split_note,
+                    curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
+    return df
 
-def _save_rows(rows:list, out:Path, settings:dict, source, arch, seeds):
-    "Write the rows measured so far to `out/results.csv`, and the run's settings to `out/run.json`, so an interrupted run keeps them"
-    _tidy(pd.DataFrame(rows), source, arch, seeds).to_csv(out/'results.csv')
+def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, seeds, split_note:str=''):
+    "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, so an interrupted run keeps them"
+    df = _tidy(rows, curves, source, arch, seeds, split_note)
+    df.to_csv(out/'results.csv')
+    df.attrs['curves'].to_csv(out/'curves.csv', index=False)
     (out/'run.json').write_text(json.dumps(settings, indent=1))
 
 # %% ../nbs/09_compare.ipynb #e198fb82
@@ -145,25 +127,26 @@ def saved_rows(out:Path, settings:dict) -> dict:
         diff = ', '.join(f"{k}: {before.get(k) if before else None} then, {v} now" for k, v in settings.items() if not before or before.get(k) != v)
         raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings, "
                          f"or give another output folder")
-    rows = pd.read_csv(out/'results.csv').to_dict('records')
-    return {(r['key'], r['seed']): r for r in rows}
+    rows = pd.read_csv(out/'results.csv', keep_default_na=False, na_values=['']).to_dict('records')
+    return {(r['strategy'], r['seed']): {**r, 'lr_grid': str(r['lr_grid']), 'bn': str(r['bn'])} for r in rows}
 
 # %% ../nbs/09_compare.ipynb #fdd164d2
 def _verdict(diff:float, half:float, n:int) -> str:
     if n < 2 or np.isnan(half): return 'one seed'
     return 'better' if diff - half > 0 else 'worse' if diff + half < 0 else 'tie'
 
-def seed_summary(res:pd.DataFrame, # one row per (strategy, seed) with `key`, `seed` and `metric`, e.g. from `compare_strategies`
-                 metric:str='accuracy', baseline:str='linear_probe', # strategy key to compare every other with
+def seed_summary(res:pd.DataFrame, # one row per (strategy, seed), indexed by strategy key, with `seed` and `metric`
+                 metric:str='test_accuracy', baseline:str='linear_probe', # strategy key to compare every other with
                  conf:float=0.95) -> pd.DataFrame:
     "Per strategy: mean and std of `metric` over seeds, and the paired difference from `baseline` (same seeds) with its t-interval"
     from scipy import stats
-    wide = res.pivot_table(index='seed', columns='key', values=metric, aggfunc='first')
-    labels = dict(zip(res.key, res.index))
+    res = res.rename_axis('strategy').reset_index()
+    wide = res.pivot_table(index='seed', columns='strategy', values=metric, aggfunc='first')
+    labels = dict(zip(res.strategy, res.label)) if 'label' in res else {}
     rows = []
-    for k in dict.fromkeys(res.key):
+    for k in dict.fromkeys(res.strategy):
         v = wide[k].dropna()
-        row = dict(strategy=k, label=labels[k], n_seeds=len(v), mean=v.mean(), std=v.std(ddof=1) if len(v) > 1 else np.nan)
+        row = dict(strategy=k, label=labels.get(k, k), n_seeds=len(v), mean=v.mean(), std=v.std(ddof=1) if len(v) > 1 else np.nan)
         if baseline in wide and k != baseline:
             d = (wide[k] - wide[baseline]).dropna()
             half = stats.t.ppf((1 + conf) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
@@ -193,43 +176,48 @@ def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
 # %% ../nbs/09_compare.ipynb #f68273b0
 def per_strategy(df:pd.DataFrame # from `compare_strategies`
                 ) -> pd.DataFrame:
-    "One row per strategy: the mean over seeds of every numeric column (the table as it is when it has one seed)"
-    if 'seed' not in df or df.seed.nunique() < 2: return df
+    "One row per strategy: the mean over seeds of every numeric column, and its label"
     g = df.groupby(level=0, sort=False)
-    res = g.mean(numeric_only=True).drop(columns='seed').assign(key=g.key.first())
+    res = g.mean(numeric_only=True).drop(columns='seed', errors='ignore')
+    if 'label' in df: res.insert(0, 'label', g.label.first())
     res.attrs = dict(df.attrs)
     return res
 
 def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
-    "Accuracy vs wall time, bubble area proportional to trainable parameters, one colour per strategy (means over seeds)"
+    "Test accuracy vs wall time, bubble area proportional to trainable parameters, one colour per strategy (means over seeds)"
     from matplotlib.ticker import ScalarFormatter
     df = per_strategy(df)
     ax = ax or plt.subplots(figsize=(8, 5))[1]
     size = 30 + 1500 * np.sqrt(df.trainable / df.trainable.max())
     for (name, r), s, c in zip(df.iterrows(), size, plt.cm.tab10.colors):
-        ax.scatter(max(r.seconds, 0.1), r.accuracy, s=s, alpha=0.55, color=c, edgecolor='k', label=f"{name}: {int(r.trainable):,} trainable")
+        ax.scatter(max(r.seconds, 0.1), r.test_accuracy, s=s, alpha=0.55, color=c, edgecolor='k', label=f"{name}: {int(r.trainable):,} trainable")
     ax.set_xscale('log'); ax.xaxis.set_major_formatter(ScalarFormatter()); ax.xaxis.set_minor_formatter(ScalarFormatter())
-    ax.set_xlabel('wall time, s (log scale)'); ax.set_ylabel('validation accuracy'); ax.grid(alpha=0.3)
+    ax.set_xlabel('wall time, s (log scale)'); ax.set_ylabel('test accuracy'); ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.15), ncol=2, markerscale=0.4)
     ax.set_title(title or f"{df.attrs.get('dataset', '')}, {df.attrs.get('arch', '')}: accuracy vs cost (bubble: trainable parameters)")
     return ax
 
 def save_comparison(df:pd.DataFrame, out) -> Path:
-    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`) and `comparison.png` into `out`"
+    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `curves.csv`, `comparison.png` and `curves.png` into `out`"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out/'results.csv')
     seed_summary(df).to_csv(out/'summary.csv')
+    curves = df.attrs.get('curves', pd.DataFrame())
+    curves.to_csv(out/'curves.csv', index=False)
     ax = plot_comparison(df)
     ax.figure.savefig(out/'comparison.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
+    if len(curves):
+        ax = plot_curves(curves, title=f"{df.attrs.get('dataset', '')}: learning curves")
+        ax.figure.savefig(out/'curves.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
     return out
 
 # %% ../nbs/09_compare.ipynb #3f60fbd7
 def blog_table(df:pd.DataFrame, # from `compare_strategies`
                data_needed:pd.Series=None # per strategy, e.g. from `examples_needed`
               ) -> pd.DataFrame:
-    "The blog post's comparison table with measured values: accuracy, cost, data needed, trainable share (means over seeds)"
+    "The blog post's comparison table with measured values: test accuracy, cost, data needed, trainable share (means over seeds)"
     df = per_strategy(df)
-    t = pd.DataFrame({'accuracy': (100 * df.accuracy).round(1).astype(str) + '%',
+    t = pd.DataFrame({'test accuracy': (100 * df.test_accuracy).round(1).astype(str) + '%',
                       'cost': [f"{s:.0f} s, {m:.0f} MB peak RAM, {t:.0f} MB training state"
                                for s, m, t in zip(df.seconds, df.peak_ram_mb, df.train_state_mb)],
                       'data needed': [data_needed.get(i, 'not measured') if data_needed is not None else 'not measured' for i in df.index],
@@ -238,39 +226,42 @@ def blog_table(df:pd.DataFrame, # from `compare_strategies`
 
 # %% ../nbs/09_compare.ipynb #5d68cb27
 def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (0: all)
-                    seeds=(0, 1, 2), strategies=('linear_probe', 'fine_tune', 'scratch'),
-                    epochs:int=None, profile=None, lr:float=1e-3, progress:bool=True) -> pd.DataFrame:
-    "Accuracy vs labelled examples per class for each strategy: one row per (strategy, k, seed)"
+                    seeds=(0, 1, 2), strategies=('linear_probe', 'fine_tune'),
+                    steps:int=None, # optimiser steps at every k (default: the profile's)
+                    lrs=None, # base rates; one rate per strategy keeps the cost down (choose it first, on validation, with `compare_strategies`)
+                    bn:str='hold', profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
+    "Test accuracy and train-validation gap vs labelled examples per class, same step budget at every k: one row per (strategy, k, seed)"
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
-    n_cls = len(image_dls(ifnone(source, p.dataset), profile=p).vocab)
-    rows = []
-    runs = [(k, s) for k in ks for s in seeds]
+    source = ifnone(source, p.dataset)
+    n_cls = len(image_dls(source, profile=p).vocab)
+    rows, runs = [], [(k, s) for k in ks for s in seeds]
     for k, s in (progress_bar(runs) if progress else runs):
-        df = compare_strategies(source, epochs=epochs, seed=s, profile=p, strategies=strategies, lr=lr, progress=False,
-                                samples_per_class=k, sample_seed=s)
-        rows += [dict(strategy=n, k=k or 'all', seed=s, accuracy=r.accuracy, seconds=r.seconds, n_classes=n_cls) for n, r in df.iterrows()]
+        df = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=strategies, lrs=lrs, bn=bn, progress=False,
+                                samples_per_class=k, sample_seed=s, **kwargs)
+        rows += [dict(strategy=n, k=k or 'all', seed=s, test_accuracy=r.test_accuracy, valid_accuracy=r.valid_accuracy, gap=r.gap,
+                      optimizer_steps=r.optimizer_steps, lr=r.lr, seconds=r.seconds, n_classes=n_cls) for n, r in df.iterrows()]
     return pd.DataFrame(rows)
 
 # %% ../nbs/09_compare.ipynb #3b9c37ea
-def summarise_efficiency(res:pd.DataFrame) -> pd.DataFrame:
-    "Mean and std of accuracy per strategy and `k`"
-    return res.groupby(['strategy', 'k'], sort=False).accuracy.agg(['mean', 'std', 'count']).round(4)
+def summarise_efficiency(res:pd.DataFrame, metric:str='test_accuracy') -> pd.DataFrame:
+    "Mean and std of `metric` per strategy and `k`"
+    return res.groupby(['strategy', 'k'], sort=False)[metric].agg(['mean', 'std', 'count']).round(4)
 
-def plot_data_efficiency(res:pd.DataFrame, ax=None, title:str='accuracy vs labelled examples per class'):
-    "Mean accuracy ± one standard deviation vs examples per class, one line per strategy"
-    s = summarise_efficiency(res).reset_index()
+def plot_data_efficiency(res:pd.DataFrame, ax=None, title:str='test accuracy vs labelled examples per class', metric:str='test_accuracy'):
+    "Mean ± one standard deviation of `metric` vs examples per class, one line per strategy"
+    s = summarise_efficiency(res, metric).reset_index()
     ax = ax or plt.subplots(figsize=(7, 4.5))[1]
     ks = list(dict.fromkeys(s.k))
     for name, g in s.groupby('strategy', sort=False):
         x = [ks.index(k) for k in g.k]
         ax.errorbar(x, g['mean'], yerr=g['std'].fillna(0), marker='o', capsize=3, label=name)
-    ax.set_xticks(range(len(ks)), [str(k) for k in ks]); ax.set_xlabel('labelled examples per class'); ax.set_ylabel('accuracy')
+    ax.set_xticks(range(len(ks)), [str(k) for k in ks]); ax.set_xlabel('labelled examples per class'); ax.set_ylabel(metric.replace('_', ' '))
     ax.legend(fontsize=8); ax.set_title(title)
     return ax
 
 # %% ../nbs/09_compare.ipynb #eb71a045
 def examples_needed(res:pd.DataFrame, frac:float=0.9) -> pd.Series:
-    "Per strategy: the fewest examples per class whose mean accuracy reaches `frac` of that strategy's best (if it beats chance at all)"
+    "Per strategy: the fewest examples per class whose mean test accuracy reaches `frac` of that strategy's best (if it beats chance at all)"
     s = summarise_efficiency(res)['mean']
     chance = 1 / res.n_classes.iloc[0] if 'n_classes' in res else 0
     out = {}
@@ -282,9 +273,9 @@ def examples_needed(res:pd.DataFrame, frac:float=0.9) -> pd.Series:
     return pd.Series(out)
 
 # %% ../nbs/09_compare.ipynb #4bf4c1e8
-def crossing(res:pd.DataFrame, a:str, b:str) -> str:
+def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy') -> str:
     "In words: at which examples per class strategy `a` stops (or starts) beating strategy `b`, as measured"
-    s = summarise_efficiency(res)['mean']
+    s = summarise_efficiency(res, metric)['mean']
     ga, gb = s[a], s[b]
     wins = [(k, ga[k] > gb[k]) for k in ga.index if k in gb.index]
     desc = ', '.join(f"k={k}: {'ahead' if w else 'behind'} ({ga[k]:.3f} vs {gb[k]:.3f})" for k, w in wins)
@@ -327,17 +318,18 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
 
 # %% ../nbs/09_compare.ipynb #2d42f28a
 def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
-    "Plain-language advice from a `compare_strategies` table: the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
+    "Plain-language advice from a `compare_strategies` table (test accuracy): the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
     n_seeds = df.seed.nunique() if 'seed' in df else 1
     verdicts = verdict_sentences(seed_summary(df)) if n_seeds > 1 else []
     df = per_strategy(df)
-    best = df.accuracy.idxmax()
-    near = df[df.accuracy >= df.accuracy.max() - tol]
+    best = df.test_accuracy.idxmax()
+    near = df[df.test_accuracy >= df.test_accuracy.max() - tol]
     cheap = near.seconds.idxmin()
-    lines = [f"Most accurate: {best} ({df.accuracy[best]:.1%}, {df.seconds[best]:.0f} s, {df.trainable_pct[best]:.2f}% of parameters trained).",
-             f"Cheapest within {tol:.0%} of it: {cheap} ({df.accuracy[cheap]:.1%} in {df.seconds[cheap]:.0f} s)."]
-    scratch = [i for i in df.index if i.startswith('from scratch')]
-    if scratch: lines.append(f"Pretraining is worth {df.accuracy[best] - df.accuracy[scratch[0]]:+.1%} accuracy over training from scratch with the same budget.")
+    lines = [f"Most accurate on the test set: {best} ({df.test_accuracy[best]:.1%}, {df.seconds[best]:.0f} s, {df.trainable_pct[best]:.2f}% of parameters trained).",
+             f"Cheapest within {tol:.0%} of it: {cheap} ({df.test_accuracy[cheap]:.1%} in {df.seconds[cheap]:.0f} s)."]
+    if 'scratch' in df.index:
+        lines.append(f"Pretraining is worth {df.test_accuracy[best] - df.test_accuracy['scratch']:+.1%} test accuracy over training from scratch "
+                     f"with the same {int(df.optimizer_steps['scratch'])} optimiser steps.")
     if verdicts: lines += [f"Over {n_seeds} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
     elif n_seeds == 1: lines.append("One seed: a difference of a point or two can be noise; several seeds (--seeds N) measure it.")
     return '\n'.join(lines)
@@ -356,11 +348,14 @@ def cli_message(e:Exception) -> str:
 
 @call_parse
 def main(dataset:str=None, # bundled dataset: photos (near domain, default), digits (far), faces
-         data:str=None, # your image folder (one sub-folder per class, optional train/ and valid/); overrides --dataset
+         data:str=None, # your image folder (one sub-folder per class, optional train/, valid/ and test/); overrides --dataset
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0)
-         epochs:int=None, # epoch budget per strategy, at least 1 (default from the profile)
+         steps:int=None, # optimiser steps per trained strategy, at least 1, the same at any data size (default from the profile)
+         lrs:str=None, # comma-separated base learning rates; each strategy's is chosen on validation (default from the profile)
+         bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: hold (keep its statistics) or train
+         test_pct:float=None, # share of the data (of train/ when there is valid/) held out as the test set when there is no test/
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
-         strategies:str=None, # comma-separated subset of: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lora,scratch
+         strategies:str=None, # comma-separated subset of: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch
          seed:int=None, # random seed (the first one, with --seeds)
          seeds:int=1, # run every strategy on this many seeds (seed, seed+1, ...); summary.csv gets means, stds and paired differences
          out:str='fttutor-comparison', # folder for results.csv (written after each strategy), summary.csv and comparison.png
@@ -373,14 +368,16 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         t0, p = time.perf_counter(), lesson_profile(profile)
         if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
         first = ifnone(seed, p.seed)
-        df = compare_strategies(data or dataset, arch=arch, epochs=epochs, profile=p, seeds=range(first, first + seeds),
-                                strategies=strategies, out=out, resume=resume, plot=False)
+        df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, profile=p,
+                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False)
+        print(f"Data: {df.attrs['split']}")
+        cols = ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct', 'train_state_mb']
         with pd.option_context('display.width', 200, 'display.max_columns', 20):
-            print(df.drop(columns=['peak_cuda_mb']).to_string())
+            print(df[cols].to_string())
             if seeds > 1: print('\n' + seed_summary(df).round(4).to_string())
         print(f"\n{decision_guide(df)}\n")
         save_comparison(df, out)
-        print(f"Saved {Path(out)/'results.csv'}, {Path(out)/'summary.csv'} and {Path(out)/'comparison.png'} ({time.perf_counter() - t0:.0f} s)")
+        print(f"Saved results.csv, summary.csv, curves.csv, comparison.png and curves.png in {Path(out)} ({time.perf_counter() - t0:.0f} s)")
     except KeyboardInterrupt:
         print(f"fttutor-compare: interrupted; the strategies finished so far are in {Path(out)/'results.csv'}, "
               f"and the same command with --resume trains the rest", file=sys.stderr); sys.exit(130)

@@ -10,7 +10,8 @@ import os, re, html, shutil, tempfile, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
-from fastcore.basics import AttrDict, ifnone
+from fastcore.basics import AttrDict, ifnone, patch
+from fastai.data.core import DataLoaders
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import get_image_files, parent_label, GrandparentSplitter, RandomSplitter
 from fastai.data.external import untar_data, URLs
@@ -22,8 +23,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'dataset_source',
-           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'check_valid_split', 'image_dls', 'drug_reviews',
-           'text_df', 'text_dataset']
+           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'check_valid_split', 'three_splits', 'image_dls',
+           'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
 
 # %% ../nbs/02_data.ipynb #f71d55e4
 def _build_once(name:str, # folder name under `fttutor_home()/'data'`
@@ -87,18 +88,25 @@ def _cell_patches(img, n:int, cells:list, grid:int, rng) -> list:
     return out
 
 # %% ../nbs/02_data.ipynb #67d86218
+def _photo_cells(grid:int) -> dict:
+    "The grid cells of each split: train on one colour of a checkerboard; valid and test share the other colour, alternate rows"
+    cells = [(r, c) for r in range(grid) for c in range(grid)]
+    return dict(train=[(r, c) for r, c in cells if (r + c) % 2 == 0],
+                valid=[(r, c) for r, c in cells if (r + c) % 2 == 1 and r % 2 == 0],
+                test=[(r, c) for r, c in cells if (r + c) % 2 == 1 and r % 2 == 1])
+
 def photos_folder(n_train:int=60, # patches per class for training
                   n_valid:int=20, # patches per class for validation
+                  n_test:int=20,  # patches per class for the held-out test set
                   seed:int=0, grid:int=4) -> Path:
-    "Near-domain set: patches of 10 bundled photos as classes; `train/` and `valid/` patches from the two colours of a checkerboard"
+    "Near-domain set: patches of 10 bundled photos as classes, in `train/`, `valid/` and `test/` from disjoint cells of a checkerboard"
     def _build(d):
-        rng = np.random.default_rng(seed)
-        cells = {split: [(r, c) for r in range(grid) for c in range(grid) if (r + c) % 2 == parity] for split, parity in (('train', 0), ('valid', 1))}
+        rng, cells = np.random.default_rng(seed), _photo_cells(grid)
         for cls, img in _photo_sources().items():
-            for split, n in (('train', n_train), ('valid', n_valid)):
+            for split, n in (('train', n_train), ('valid', n_valid), ('test', n_test)):
                 for i, patch in enumerate(_cell_patches(img, n, cells[split], grid, rng)):
                     _save_img(patch, d/split/cls/f'{cls}_{i:03d}.jpg', quality=90)
-    return _build_once(f'photos-v2-{n_train}-{n_valid}-{seed}-{grid}', _build)
+    return _build_once(f'photos-v3-{n_train}-{n_valid}-{n_test}-{seed}-{grid}', _build)
 
 # %% ../nbs/02_data.ipynb #4bf919f2
 _OFFLINE_DATA_HINT = "image_dls('photos') (near domain), image_dls('digits') or image_dls('faces'), all bundled"
@@ -184,26 +192,30 @@ class PILImageAnyDepth(PILImage):
         return super().create(fn, **kwargs)
 
 # %% ../nbs/02_data.ipynb #a526f087
-def image_items(path, # image folder: class folders, optionally inside `train/` and `valid/`
+def image_items(path, # image folder: class folders, optionally inside `train/` and `valid/` (and `test/`)
                 label_func=parent_label, # file -> label
-                train:str='train', valid:str='valid') -> pd.DataFrame:
-    "Readable images in `path` with their labels and, for `train/`+`valid/` folders, the split; clear errors for bad folders"
+                train:str='train', valid:str='valid', test:str='test') -> pd.DataFrame:
+    "Readable images in `path` with their labels and, for `train/`+`valid/`(+`test/`) folders, the split; clear errors for bad folders"
     path = Path(path).expanduser()
     if not path.exists(): raise FileNotFoundError(f"No image folder at {path}")
     if not path.is_dir(): raise NotADirectoryError(f"{path} is a file; give a folder with one sub-folder of images per class")
     by_folder = (path/train).is_dir() and (path/valid).is_dir()
-    roots = [path/train, path/valid] if by_folder else [path]
+    roots = [path/train, path/valid] + ([path/test] if (path/test).is_dir() else []) if by_folder else [path]
     files = []
     for root in roots:
         fs = _readable(list(get_image_files(root)))
         if label_func is parent_label: fs = _direct_images(root, fs)
-        _check_classes(root, fs, label_func, min_classes=1 if root == path/valid else 2)  # valid/ may miss a class: warned later
+        _check_classes(root, fs, label_func, min_classes=2 if root == roots[0] else 1)  # valid/ and test/ may miss a class: warned later
         files += fs
     df = pd.DataFrame(dict(fname=files, label=[label_func(f) for f in files]))
-    df['is_valid'] = [f.is_relative_to(path/valid) for f in files] if by_folder else False
-    only_valid = sorted(set(df.label[df.is_valid]) - set(df.label[~df.is_valid]))
-    if only_valid: raise ValueError(f"Class(es) {', '.join(map(str, only_valid))} have images in {path/valid} but none in {path/train}: "
-                                    f"a model cannot learn a class it never sees; add training images or remove the folder")
+    df['split'] = [next(s for s, r in ((valid, path/valid), (test, path/test), (train, path/train)) if f.is_relative_to(r))
+                   for f in files] if by_folder else ''
+    df['split'] = df.split.map({train: 'train', valid: 'valid', test: 'test', '': ''})
+    df['is_valid'] = df.split == 'valid'
+    for s in ('valid', 'test'):
+        only = sorted(set(df.label[df.split == s]) - set(df.label[df.split == 'train']))
+        if only: raise ValueError(f"Class(es) {', '.join(map(str, only))} have images in {path/(valid if s == 'valid' else test)} but none in "
+                                  f"{path/train}: a model cannot learn a class it never sees; add training images or remove the folder")
     return df
 
 # %% ../nbs/02_data.ipynb #e4f90bd1
@@ -230,34 +242,60 @@ def check_valid_split(df:pd.DataFrame, # from `image_items`, with `is_valid` set
         warnings.warn(f"The validation set has only {len(val)} image(s), so one image moves accuracy by {1 / len(val):.0%}: "
                       f"too few to rank strategies; use at least {min_valid}")
 
+# %% ../nbs/02_data.ipynb #49e110bf
+def three_splits(df:pd.DataFrame, # from `image_items`, with a `split` column ('' when the folder has no split folders)
+                 valid_pct:float=0.3, test_pct:float=0.2, seed:int=42) -> tuple:
+    "`(df, note)`: every item assigned to 'train', 'valid' or 'test', and a sentence saying how the test set was made"
+    if not (0 <= valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
+        raise ValueError(f"valid_pct ({valid_pct}) and test_pct ({test_pct}) must each be in [0, 1) and leave some training data")
+    df, rng = df.copy(), np.random.default_rng(seed)
+    if (df.split == '').all():
+        r = rng.random(len(df))
+        df['split'] = np.where(r < valid_pct, 'valid', np.where(r < valid_pct + test_pct, 'test', 'train'))
+        how = f"split at random with seed {seed} ({valid_pct:.0%} validation, {test_pct:.0%} test)"
+    elif (df.split == 'test').any(): how = "split by the folder's train/, valid/ and test/"
+    elif test_pct:
+        trn = df.index[df.split == 'train']
+        df.loc[trn[rng.random(len(trn)) < test_pct], 'split'] = 'test'
+        how = f"valid/ as given; the test set carved at random from train/ ({test_pct:.0%}, seed {seed})"
+    else: how = "valid/ as given; no test set (test_pct=0)"
+    df['is_valid'] = df.split == 'valid'
+    n = df.split.value_counts()
+    return df, f"{n.get('train', 0)} train, {n.get('valid', 0)} validation, {n.get('test', 0)} test images: {how}"
+
 # %% ../nbs/02_data.ipynb #88d03463
 def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an image folder
               profile=None,    # lesson profile (default: `lesson_profile()`)
               size:int=None, bs:int=None, valid_pct:float=None, seed:int=None,
+              test_pct:float=None, # share held out as the test set when the folder has no `test/` (from `train/`, or from all)
               samples_per_class:int=None, # keep only this many training images per class (0/None: all)
               sample_seed:int=None, # seed for choosing those images (default: `seed`; the validation split keeps `seed`)
               item_tfms=None, # default: `Resize(size)`
               batch_tfms=None, num_workers:int=None, **kwargs):
-    "fastai `DataLoaders` for an image dataset or folder, checked, with settings from the lesson profile"
+    "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
     size, bs, seed = ifnone(size, p.img_size), ifnone(bs, p.bs), ifnone(seed, p.seed)
     valid_pct, samples_per_class = ifnone(valid_pct, p.valid_pct), ifnone(samples_per_class, p.samples_per_class)
     path, label_func = dataset_source(source)
-    df = image_items(path, label_func)
-    if not df.is_valid.any():
-        rng = np.random.default_rng(seed)
-        df['is_valid'] = rng.random(len(df)) < valid_pct
+    df, note = three_splits(image_items(path, label_func), valid_pct, ifnone(test_pct, p.get('test_pct', 0.)), seed)
     if samples_per_class:
-        trn = df[~df.is_valid]
-        df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.is_valid]])
+        trn = df[df.split == 'train']
+        df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.split != 'train']])
     check_valid_split(df)
-    bs = min(bs, int((~df.is_valid).sum()))  # fastai drops the last partial training batch: never let it be the only one
-    valid_set = set(df.fname[df.is_valid])
+    bs = min(bs, int((df.split == 'train').sum()))  # fastai drops the last partial training batch: never let it be the only one
+    split_of = dict(zip(df.fname, df.split))
+    splits = ['train', 'valid'] + (['test'] if (df.split == 'test').any() else [])
     dblock = DataBlock(blocks=(ImageBlock(PILImageAnyDepth), CategoryBlock), get_items=lambda _: list(df.fname), get_y=label_func,
-                       splitter=lambda items: ([i for i,f in enumerate(items) if f not in valid_set],
-                                               [i for i,f in enumerate(items) if f in valid_set]),
+                       splitter=lambda items: [[i for i, f in enumerate(items) if split_of[f] == s] for s in splits],
                        item_tfms=ifnone(item_tfms, Resize(size)), batch_tfms=batch_tfms)
-    return dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=ifnone(num_workers, p.num_workers), **kwargs)
+    dls = dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=ifnone(num_workers, p.num_workers), **kwargs)
+    dls.split_note = note
+    return dls
+
+@patch(as_prop=True)
+def test(self:DataLoaders):
+    "The held-out test `DataLoader` (the third split), or None when there is none"
+    return self.loaders[2] if len(self.loaders) > 2 else None
 
 # %% ../nbs/02_data.ipynb #67af4d26
 def _clean_review(s:str) -> str: return html.unescape(str(s)).strip().strip('"').strip()
@@ -308,3 +346,15 @@ def text_dataset(name:str='drugs') -> tuple:
         raw = pd.read_csv(fastai_dataset(URLs.IMDB_SAMPLE, 'IMDB sample')/'texts.csv')
         return tuple(text_df(raw[raw.is_valid == v]) for v in (False, True))
     raise ValueError(f"Unknown text dataset {name!r}: use 'drugs' (offline) or 'imdb' (online)")
+
+# %% ../nbs/02_data.ipynb #00333cd1
+def text_splits(train:pd.DataFrame, test:pd.DataFrame=None, # DataFrames with `text` and `label`; no `test`: carve one from `train`
+                valid_pct:float=0.2, test_pct:float=0.2, seed:int=42) -> tuple:
+    "`(train, valid, test)`: a validation split (and, without `test`, a test split) carved from `train`, stratified by label"
+    from sklearn.model_selection import train_test_split
+    def _cut(df, pct):
+        a, b = train_test_split(df, test_size=pct, random_state=seed, stratify=df.label if df.label.value_counts().min() >= 2 else None)
+        return a.reset_index(drop=True), b.reset_index(drop=True)
+    if test is None: train, test = _cut(train, test_pct)
+    train, valid = _cut(train, valid_pct)
+    return train, valid, test.reset_index(drop=True)

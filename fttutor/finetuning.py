@@ -6,20 +6,21 @@ Docs: https://fttutor.github.io/fttutor/finetuning.html.md"""
 
 # %% ../nbs/06_finetuning.ipynb #86ec5737
 from __future__ import annotations
+import math
 import numpy as np, pandas as pd, torch
+from torch import nn
 import matplotlib.pyplot as plt
-from fastcore.basics import AttrDict
+from fastcore.basics import AttrDict, ifnone, patch
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelTrainException, CancelValidException, TrainEvalCallback
+from fastai.layers import AdaptiveConcatPool2d
 from fastai.torch_core import set_seed
 from .core import *
 from .models import *
-from fastcore.basics import ifnone
 from .freezing import freeze_report, n_param_groups, feature_extraction_mode
 
 # %% auto #0
-__all__ = ['FINETUNE_STRATEGIES', 'GroupLRRecorder', 'valid_scores', 'training_state_mb', 'run_strategy', 'partial_fine_tune',
-           'gradual_unfreeze', 'strategy_ladder', 'probe_accuracy']
+__all__ = ['GroupLRRecorder', 'StepBudget', 'training_state_mb', 'HoldBatchNorm', 'probe_accuracy']
 
 # %% ../nbs/06_finetuning.ipynb #08966ad6
 class GroupLRRecorder(Callback):
@@ -42,12 +43,27 @@ class GroupLRRecorder(Callback):
         return ax
 
 # %% ../nbs/06_finetuning.ipynb #48e0933a
-def valid_scores(learn:Learner) -> dict:
-    "Accuracy and macro-F1 of `learn` on its validation set"
-    from sklearn.metrics import f1_score
-    with learn.no_bar(), learn.no_logging(): preds, targs = learn.get_preds()
-    pred, targs = preds.argmax(1).numpy(), targs.numpy()
-    return dict(accuracy=round(float((pred == targs).mean()), 4), macro_f1=round(float(f1_score(targs, pred, average='macro')), 4))
+class StepBudget(Callback):
+    "Train for exactly `steps` optimiser steps: schedules follow the budget, and validation runs at about `n_evals` epochs"
+    order = TrainEvalCallback.order + 1
+    def __init__(self, steps:int, n_evals:int=8): self.steps, self.n_evals = steps, n_evals
+    def before_fit(self):
+        self.every = max(1, math.ceil(self.n_epoch / self.n_evals))
+    def before_batch(self):
+        if not self.training: return
+        if self.train_iter >= self.steps: raise CancelTrainException()
+        self.learn.pct_train = self.train_iter / self.steps       # fastai's schedulers read this
+    def before_validate(self):
+        last = self.epoch == self.n_epoch - 1 or self.train_iter >= self.steps
+        if not last and (self.epoch + 1) % self.every: raise CancelValidException()
+
+@patch
+def fit_steps(self:Learner, steps:int, # optimiser steps, whatever the size of the training set
+              lr_max=None, n_evals:int=8, cbs=None, **kwargs):
+    "`fit_one_cycle` over exactly `steps` optimiser steps (as many epochs as that takes)"
+    if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}")
+    n_epoch = math.ceil(steps / len(self.dls.train))
+    self.fit_one_cycle(n_epoch, lr_max, cbs=[StepBudget(steps, n_evals)] + list(ifnone(cbs, [])), **kwargs)
 
 # %% ../nbs/06_finetuning.ipynb #d2c04a38
 def training_state_mb(learn:Learner) -> float:
@@ -58,65 +74,60 @@ def training_state_mb(learn:Learner) -> float:
     return sum(t.numel() * t.element_size() for t in tensors) / 2**20
 
 # %% ../nbs/06_finetuning.ipynb #10a73a16
-def run_strategy(learn:Learner, name:str, train_fn, # train_fn(learn) trains it
-                 quiet:bool=True) -> dict:
-    "Train `learn` with `train_fn`, then report accuracy, macro-F1, wall time, trainable parameters, training state and peak memory"
-    with measure(name) as m:
-        if quiet:
-            with learn.no_bar(), learn.no_logging(): train_fn(learn)
-        else: train_fn(learn)
-    scores, rep = valid_scores(learn), freeze_report(learn)
-    return dict(strategy=name, error_rate=round(1 - scores['accuracy'], 4), **scores, seconds=round(m.wall_s, 1),
-                trainable=int(rep.trainable.iloc[-1]), params=int(rep.params.iloc[-1]), train_state_mb=round(training_state_mb(learn), 1),
-                peak_ram_mb=round(m.peak_ram_mb), peak_cuda_mb=m.peak_cuda_mb and round(m.peak_cuda_mb))
+class HoldBatchNorm(Callback):
+    "Keep every 2-D BatchNorm (the pretrained body's) in eval mode while training: its statistics stay ImageNet's, its weights still train"
+    order = TrainEvalCallback.order + 1
+    def before_train(self):
+        for m in self.model.modules():
+            if isinstance(m, nn.BatchNorm2d): m.eval()
 
 # %% ../nbs/06_finetuning.ipynb #b31b5185
-def partial_fine_tune(learn:Learner, k:int, # train the last `k` parameter groups
-                      epochs:int=3, lr:float=1e-3, lr_mult:float=10, **kwargs) -> dict:
-    "Freeze all but the last `k` groups, train with discriminative rates (`lr/lr_mult` to `lr`), and report"
-    def _fit(l):
-        l.safe_freeze_to(-k)
-        l.fit_one_cycle(epochs, slice(lr / lr_mult, lr) if k > 1 else lr, **kwargs)
-    return run_strategy(learn, f'freeze_to(-{k})' if k > 1 else 'fastai freeze() (head and norm layers)', _fit)
+@patch
+def partial_steps(self:Learner, k:int, # train the last `k` parameter groups
+                  steps:int, lr:float=2e-3, lr_mult:float=10, **kwargs):
+    "Freeze all but the last `k` groups and train them for `steps` with discriminative rates (`lr/lr_mult` to `lr`)"
+    self.safe_freeze_to(-k)
+    self.fit_steps(steps, slice(lr / lr_mult, lr) if k > 1 else lr, **kwargs)
 
 # %% ../nbs/06_finetuning.ipynb #e25cb5ed
-def gradual_unfreeze(learn:Learner, epochs_per_stage:int=1, lr:float=1e-2, decay:float=2.6, **kwargs) -> dict:
-    "ULMFiT-style: train the head, then unfreeze one more group per stage with discriminative rates; report the end state"
-    n = n_param_groups(learn)
-    def _fit(l):
-        for k in range(1, n + 1):
-            l.safe_freeze_to(-k)
-            top = lr / 2 ** (k - 1)
-            l.fit_one_cycle(epochs_per_stage, slice(top / decay ** (n - 1), top) if k > 1 else top, **kwargs)
-    return run_strategy(learn, f'gradual unfreezing ({n} stages)', _fit)
+@patch
+def gradual_steps(self:Learner, steps:int, lr:float=1e-2, decay:float=2.6, **kwargs):
+    "ULMFiT-style: train the head, then unfreeze one more group per stage (`steps` shared equally), discriminative rates, top rate halved per stage"
+    n = n_param_groups(self)
+    if steps < n: raise ValueError(f"gradual unfreezing needs at least one step per stage: {n} stages, {steps} steps")
+    for k in range(1, n + 1):
+        self.safe_freeze_to(-k)
+        top = lr / 2 ** (k - 1)
+        self.fit_steps(steps // n + (steps % n if k == n else 0), slice(top / decay ** (n - 1), top) if k > 1 else top, **kwargs)
 
-# %% ../nbs/06_finetuning.ipynb #4f5ab563
-FINETUNE_STRATEGIES = dict(
-    # a new head alone learns fastest: 10x the base rate
-    head_only=lambda learn, epochs, lr: run_strategy(learn, 'head only (frozen body, BatchNorm in eval)',
-                                                     lambda l: feature_extraction_mode(l).fit_one_cycle(epochs, lr * 10)),
-    fastai_freeze=lambda learn, epochs, lr: partial_fine_tune(learn, 1, epochs, lr * 10),
-    # the upper body groups with the head: 2x, spread down by lr_mult=10 across the groups
-    partial=lambda learn, epochs, lr: partial_fine_tune(learn, 2, epochs, lr * 2),
-    # fastai's fine_tune default base_lr is 2e-3 for a 1e-3 base: 2x
-    fine_tune=lambda learn, epochs, lr: run_strategy(learn, f'fine_tune({max(1, epochs - 1)}, freeze_epochs=1)',
-                                                     lambda l: l.fine_tune(max(1, epochs - 1), lr * 2, freeze_epochs=1)),
-    # ULMFiT starts its head stage high (10x) and halves the top rate at every stage
-    gradual=lambda learn, epochs, lr: gradual_unfreeze(learn, max(1, epochs // 3), lr * 10))
+# %% ../nbs/06_finetuning.ipynb #5d009609
+@patch
+def fine_tune_steps(self:Learner, steps:int, base_lr:float=2e-3, head_frac:float=0.25, lr_mult:float=100, pct_start:float=0.3,
+                    div:float=5.0, **kwargs):
+    "fastai's `fine_tune` with a budget of `steps`: `head_frac` of them on the head, the rest on everything at discriminative rates"
+    if steps < 2: raise ValueError(f"fine_tune_steps needs at least 2 steps (head, then everything), not {steps}")
+    head = min(steps - 1, max(1, round(steps * head_frac)))
+    self.freeze()
+    self.fit_steps(head, slice(base_lr), pct_start=0.99, **kwargs)
+    self.unfreeze()
+    self.fit_steps(steps - head, slice(base_lr / 2 / lr_mult, base_lr / 2), pct_start=pct_start, div=div, **kwargs)
 
-def strategy_ladder(make_learn, # function returning a fresh pretrained `Learner` on fresh `DataLoaders`
-                    epochs:int=3, lr:float=1e-3, seed:int=42,
-                    strategies=None, # names from `FINETUNE_STRATEGIES` (default: all)
-                    extra=None # extra(learn, row) -> dict of more columns, from the trained learner
-                   ) -> pd.DataFrame:
-    "Run each strategy (default: all of `FINETUNE_STRATEGIES`) from a fresh Learner and the same seed, measured alike"
-    rows = []
-    for name in ifnone(strategies, list(FINETUNE_STRATEGIES)):
-        set_seed(seed, reproducible=True)
-        learn = make_learn()
-        row = FINETUNE_STRATEGIES[name](learn, epochs, lr)
-        rows.append({**row, **(extra(learn, row) if extra else {})})
-    return pd.DataFrame(rows).set_index('strategy')
+# %% ../nbs/06_finetuning.ipynb #adab6ea6
+@patch
+def lp_ft(self:Learner, steps:int, lr:float=1e-3, lr_mult:float=100, lp_epochs:int=10, lp_lr:float=3e-3, **kwargs):
+    "LP-FT: fit the head on cached features of the frozen body to convergence, then fine-tune everything for `steps`"
+    from fttutor.features import extract_features, features_learner
+    head = self.model[1] if isinstance(self.model, nn.Sequential) and len(self.model) == 2 else None
+    if not (isinstance(head, nn.Sequential) and isinstance(head[0], AdaptiveConcatPool2d)):
+        raise ValueError("lp_ft needs a fastai vision model (body, head) whose head starts with AdaptiveConcatPool2d, as transfer_learner makes")
+    trn, val = (extract_features(self, dl, pool='avgmax', cache=False, progress=False) for dl in (self.dls.train, self.dls.valid))
+    probe = features_learner(trn, val, head='fastai', bs=min(64, len(trn.labels)), vocab=self.dls.vocab)
+    with probe.no_bar(), probe.no_logging():
+        probe.fit_one_cycle(lp_epochs, lp_lr)
+        self.lp_valid_accuracy = 1 - float(probe.validate()[1])
+    for dst, trained in zip(list(head)[2:], probe.model): dst.load_state_dict(trained.state_dict())
+    self.unfreeze()
+    self.fit_steps(steps, slice(lr / lr_mult, lr), **kwargs)
 
 # %% ../nbs/06_finetuning.ipynb #adee2e68
 def probe_accuracy(learn:Learner, dls_probe) -> float:

@@ -18,11 +18,11 @@ from fastai.learner import Learner
 from fastai.callback.training import BnFreeze
 from peft import LoraConfig, PeftModel, get_peft_model
 from .core import *
-from .finetuning import FINETUNE_STRATEGIES, run_strategy
+import fttutor.finetuning  # Learner.fit_steps
 from .text import TextClassifier
 
 # %% auto #0
-__all__ = ['lora_targets', 'lora_splitter', 'lora_fine_tune', 'save_lora', 'load_lora', 'merge_lora']
+__all__ = ['lora_targets', 'lora_splitter', 'save_lora', 'load_lora', 'merge_lora']
 
 # %% ../nbs/08_lora.ipynb #1cdf9123
 def _adaptable(m:nn.Module) -> bool:
@@ -76,14 +76,11 @@ def to_lora(self:Learner, r:int=8, # rank of the adapters
     return _use_peft_model(self, get_peft_model(model, cfg))
 
 # %% ../nbs/08_lora.ipynb #df308f81
-def lora_fine_tune(learn:Learner, epochs:int=3, lr:float=1e-3, r:int=8, **kwargs) -> dict:
-    "Add LoRA adapters of rank `r`, train adapters and head with one-cycle, and report like `run_strategy`"
-    def _fit(l):
-        l.to_lora(r, **kwargs)
-        l.fit_one_cycle(epochs, slice(lr * 3, lr * 10))
-    return run_strategy(learn, f'LoRA r={r}', _fit)
-
-FINETUNE_STRATEGIES['lora'] = lambda learn, epochs, lr: lora_fine_tune(learn, epochs, lr)
+@patch
+def lora_steps(self:Learner, steps:int, lr:float=1e-2, r:int=8, **kwargs):
+    "Add LoRA adapters of rank `r` and train adapters (at `0.3 * lr`) and head (at `lr`) for `steps` optimiser steps"
+    self.to_lora(r, **kwargs)
+    self.fit_steps(steps, slice(lr * 0.3, lr))
 
 # %% ../nbs/08_lora.ipynb #1f9537d2
 def save_lora(learn:Learner, path) -> Path:

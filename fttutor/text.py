@@ -22,7 +22,7 @@ from .core import *
 from .models import *
 from .data import text_df
 from .features import masked_mean, extract_features, linear_probe
-from .finetuning import strategy_ladder
+import fttutor.finetuning  # Learner.fit_steps and friends
 
 # %% auto #0
 __all__ = ['VARIANTS', 'hf_encoder', 'TextClassifier', 'encoder_layers', 'text_splitter', 'TokenisedTexts', 'text_dls',
@@ -94,22 +94,24 @@ def _pad_batch(tokenizer):
 def text_dls(train:pd.DataFrame, valid:pd.DataFrame, # DataFrames with `text` and `label` columns
              tokenizer, max_len:int=128, bs:int=32,
              oversample:bool=False, # draw training examples so that every class is equally likely
-             vocab=None # label order (default: the sorted training labels)
+             vocab=None, # label order (default: the sorted training labels)
+             test:pd.DataFrame=None # a held-out test set: the third loader, scored once at the end
             ) -> DataLoaders:
-    "fastai `DataLoaders` of padded token batches with attention masks"
+    "fastai `DataLoaders` of padded token batches with attention masks (train, valid and, when given, test)"
     vocab = list(ifnone(vocab, sorted(train.label.unique())))
-    unknown = sorted(set(valid.label) - set(vocab))
-    if unknown: raise ValueError(f"Validation labels not in the training labels: {', '.join(map(str, unknown))}")
+    for name, d in (('Validation', valid), ('Test', test)):
+        unknown = sorted(set(d.label) - set(vocab)) if d is not None else []
+        if unknown: raise ValueError(f"{name} labels not in the training labels: {', '.join(map(str, unknown))}")
     if len(train) < 2: raise ValueError(f"Training needs at least 2 training texts, got {len(train)}")
     bs = min(bs, len(train))  # the last partial batch is dropped: never let it be the only one
     codes = {v: i for i, v in enumerate(vocab)}
-    trn, val = (TokenisedTexts(d.text, d.label.map(codes), tokenizer, max_len) for d in (train, valid))
+    trn, val, *tst = (TokenisedTexts(d.text, d.label.map(codes), tokenizer, max_len) for d in (train, valid, test) if d is not None)
     kw = dict(create_batch=_pad_batch(tokenizer), device=default_device())
     if oversample:
         wgts = 1 / np.bincount(trn.labels, minlength=len(vocab))[trn.labels]
         train_dl = WeightedDL(trn, bs=bs, wgts=wgts, shuffle=True, drop_last=True, **kw)
     else: train_dl = DataLoader(trn, bs=bs, shuffle=True, drop_last=True, **kw)
-    dls = DataLoaders(train_dl, DataLoader(val, bs=bs * 2, **kw))
+    dls = DataLoaders(train_dl, *(DataLoader(o, bs=bs * 2, **kw) for o in (val, *tst)))
     dls.vocab, dls.tokenizer, dls.max_len = vocab, tokenizer, max_len
     return dls
 
@@ -126,13 +128,15 @@ def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `labe
                  model:str=None, # encoder name (default: the profile's `text_model`)
                  profile=None, max_len:int=None, bs:int=None,
                  loss:str='plain', # 'plain' cross-entropy, or 'weighted' by balanced class weights
-                 oversample:bool=False, n_layer_groups:int=2, dropout:float=0.1, fp16:bool=None, **kwargs) -> Learner:
+                 oversample:bool=False, n_layer_groups:int=2, dropout:float=0.1, fp16:bool=None,
+                 test=None, # a held-out test DataFrame (or CSV path): the third loader
+                 **kwargs) -> Learner:
     "A fastai `Learner` over a pretrained text encoder with a new head; 4 parameter groups (embeddings, lower, upper layers, head)"
     if loss not in ('plain', 'weighted'): raise ValueError(f"loss must be 'plain' or 'weighted', not {loss!r}")
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
-    train, valid = text_df(train), text_df(valid)
+    train, valid, test = text_df(train), text_df(valid), None if test is None else text_df(test)
     encoder, tokenizer = hf_encoder(ifnone(model, p.text_model))
-    dls = text_dls(train, valid, tokenizer, ifnone(max_len, p.text_max_len), ifnone(bs, p.get('text_bs', 32)), oversample=oversample)
+    dls = text_dls(train, valid, tokenizer, ifnone(max_len, p.text_max_len), ifnone(bs, p.get('text_bs', 32)), oversample=oversample, test=test)
     weight = class_weights(dls.train.dataset.labels, len(dls.vocab)).to(dls.device) if loss == 'weighted' else None
     learn = Learner(dls, TextClassifier(encoder, len(dls.vocab), dropout), loss_func=CrossEntropyLossFlat(weight=weight),
                     metrics=[accuracy, F1Score(average='macro')], splitter=text_splitter(n_layer_groups), train_bn=False, **kwargs)
@@ -151,11 +155,12 @@ def classify_texts(learn:Learner, texts, bs:int=64) -> pd.DataFrame:
     return df
 
 # %% ../nbs/07_text.ipynb #2bcce144
-def confusion(source, # a `Learner` (its validation set) or `(targets, predictions)` as integers
-              vocab=None) -> pd.DataFrame:
+def confusion(source, # a `Learner` (one of its loaders) or `(targets, predictions)` as integers
+              vocab=None, ds_idx:int=1 # with a `Learner`: 1 validation, 2 test
+             ) -> pd.DataFrame:
     "Confusion matrix: rows are true classes, columns predicted, with each class's recall"
     if isinstance(source, Learner):
-        with source.no_bar(), source.no_logging(): preds, targs = source.get_preds()
+        with source.no_bar(), source.no_logging(): preds, targs = source.get_preds(ds_idx=ds_idx)
         source, vocab = (targs.numpy(), preds.argmax(1).numpy()), ifnone(vocab, source.dls.vocab)
     from sklearn.metrics import confusion_matrix
     targs, preds = map(np.asarray, source)
@@ -182,53 +187,65 @@ def _recall_cols(cm:pd.DataFrame) -> dict:
     "Recall of each class of a `confusion` table, as columns"
     return {f"recall {v}": r for v, r in cm.recall.items()}
 
-def _probe_rows(train, valid, model, max_len, variants) -> list:
+def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
     "Linear probe on sentence embeddings, extracted afresh so the time is comparable: plain if asked for, class-balanced if any imbalance-aware variant is"
+    from fttutor.protocol import result_row, label_scores
     st = text_encoder(model)
-    with measure() as m_ext: trn, val = (extract_features(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid))
+    with measure() as m_ext: trn, val, tst = (extract_features(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid, test))
     n_cls, n_enc = len(trn.vocab), sum(o.numel() for o in st.parameters())
-    rows, want = [], {'plain': 'plain' in variants, 'weighted': any(v != 'plain' for v in variants)}
+    codes = {v: i for i, v in enumerate(trn.vocab)}
+    y_val, y_tst = np.asarray(valid.label.map(codes)), np.asarray(test.label.map(codes))   # the training vocabulary's codes
+    rows, cms, want = [], {}, {'plain': 'plain' in variants, 'weighted': any(v != 'plain' for v in variants)}
     for v, cw in (('plain', None), ('weighted', 'balanced')):
         if not want[v]: continue
-        with measure() as m: res = linear_probe(trn.feats, trn.labels, val.feats, val.labels, class_weight=cw)
-        k = trn.feats.shape[1] * n_cls + n_cls
-        rows.append(dict(strategy='linear probe (frozen embeddings)', variant=v, accuracy=round(res.accuracy, 4), macro_f1=round(res.macro_f1, 4),
-                         seconds=round(m_ext.wall_s + m.wall_s, 1), trainable=k, params=n_enc + k, train_state_mb=0.,
-                         peak_ram_mb=round(max(m_ext.peak_ram_mb, m.peak_ram_mb)), **_recall_cols(confusion((val.labels, res.preds), trn.vocab))))
-    return rows
+        with measure() as m: res = linear_probe(trn.feats, trn.labels, val.feats, y_val, class_weight=cw)
+        pred = lambda f: res.probe.predict(np.asarray(f.feats, dtype=np.float32))
+        k, p_tst = trn.feats.shape[1] * n_cls + n_cls, pred(tst)
+        cms[('linear_probe', v)] = cm = confusion((y_tst, p_tst), trn.vocab)
+        rows.append(dict(**result_row('linear_probe', 'linear probe (frozen embeddings)', seed, label_scores(y_val, res.preds), label_scores(y_tst, p_tst),
+                                      label_scores(trn.labels, pred(trn)), bn='', seconds=m_ext.wall_s + m.wall_s, extract_s=m_ext.wall_s, trainable=k,
+                                      params=n_enc + k, peak_ram_mb=max(m_ext.peak_ram_mb, m.peak_ram_mb)), variant=v, **_recall_cols(cm)))
+    return rows, cms
 
 # %% ../nbs/07_text.ipynb #054ef909
-def compare_text(train=None, valid=None, # DataFrames with `text` and `label` (default: the profile's `text_dataset`)
-                 strategies=('head_only', 'fine_tune'), # names in `FINETUNE_STRATEGIES`
+def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and `label` (default: the profile's `text_dataset`, split by `text_splits`)
+                 strategies=('head_only', 'fine_tune'), # keys of `fttutor.protocol.STRATEGIES`
                  variants=('plain', 'weighted', 'oversampled'), # loss / sampling variants (`VARIANTS`)
                  probe:bool=True, # add the linear-probe rows
-                 model:str=None, epochs:int=None, lr:float=1e-3, seed:int=None, profile=None,
+                 model:str=None,
+                 steps:int=None, # optimiser steps for every trained rung (default: `epochs` passes over the training texts)
+                 epochs:int=None, lr:float=1e-3, seed:int=None, profile=None,
                  keep_learners:bool=False # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
                 ) -> pd.DataFrame:
-    "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses: one row of measurements per run"
-    from fttutor.data import text_dataset
+    "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
+    from fttutor.data import text_dataset, text_splits
+    from fttutor.protocol import ladder
     p = profile if isinstance(profile, dict) else lesson_profile(profile)
-    if train is None: train, valid = text_dataset(p.text_dataset)
-    model, epochs, seed, variants = ifnone(model, p.text_model), ifnone(epochs, p.epochs), ifnone(seed, p.seed), list(variants)
+    seed = ifnone(seed, p.seed)
+    if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
+    if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")
+    model, variants = ifnone(model, p.text_model), list(variants)
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
-    rows, cms, learners = _probe_rows(train, valid, model, p.text_max_len, variants) if probe else [], {}, {}
+    steps = ifnone(steps, ifnone(epochs, p.epochs) * max(1, len(train) // min(p.get('text_bs', 32), len(train))))
+    rows, cms = _probe_rows(train, valid, test, model, p.text_max_len, variants, seed) if probe else ([], {})
+    learners = {}
     for v in progress_bar(variants):
         def _extra(learn, row):
-            cm = cms[(row['strategy'], v)] = confusion(learn)
+            cm = cms[(row['strategy'], v)] = confusion(learn, ds_idx=2)
             if keep_learners:
                 learn.opt, learners[(row['strategy'], v)] = None, learn
                 for o in learn.model.parameters(): o.grad = None
             return {'variant': v, **_recall_cols(cm)}
-        def _make():
-            return text_learner(train, valid, model, profile=p, **VARIANTS[v])
-        rows += strategy_ladder(_make, epochs, lr, seed, strategies, extra=_extra).reset_index().to_dict('records')
+        def _make(pretrained=True):
+            return text_learner(train, valid, model, profile=p, test=test, **VARIANTS[v])
+        rows += ladder(_make, strategies, steps, [lr], 'train', seed, extra=_extra).reset_index().to_dict('records')
     df = _tidy_text(pd.DataFrame(rows))
-    df.attrs.update(confusion=cms, learners=learners)
+    df.attrs.update(confusion=cms, learners=learners, steps=steps)
     return df
 
 def _tidy_text(df:pd.DataFrame) -> pd.DataFrame:
-    df['trainable_pct'] = (100 * df.trainable / df.params).round(3)
     recall = [c for c in df.columns if c.startswith('recall ')]
-    cols = ['accuracy', 'macro_f1', *recall, 'seconds', 'trainable', 'trainable_pct', 'train_state_mb', 'peak_ram_mb']
+    cols = ['label', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', *recall, 'gap', 'optimizer_steps', 'lr', 'seconds',
+            'trainable', 'trainable_pct', 'train_state_mb', 'peak_ram_mb']
     return df.set_index(['strategy', 'variant'])[cols]

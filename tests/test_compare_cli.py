@@ -40,18 +40,24 @@ def test_unknown_strategy(tmp_path):
 def test_new_folder_with_a_corrupt_file(tmp_path):
     data = _folder(tmp_path/'imgs')
     (data/'red'/'broken.jpg').write_bytes(b'\xff\xd8 not really a jpeg')
-    r = _run('--data', str(data), '--strategies', 'linear_probe,head_only', '--epochs', '1', '--out', str(tmp_path/'out'))
+    r = _run('--data', str(data), '--strategies', 'linear_probe,head_only', '--steps', '2', '--lrs', '1e-3', '--out', str(tmp_path/'out'))
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert 'Skipped 1 unreadable' in r.stderr
+    assert 'split at random with seed 42' in r.stdout          # the output says how the test set was made
     df = pd.read_csv(tmp_path/'out'/'results.csv', index_col=0)
-    assert list(df.index) == ['linear probe (cached features)', 'head only (frozen body, BatchNorm in eval)']
-    assert {'accuracy', 'error_rate', 'macro_f1', 'extract_s', 'train_s', 'seconds', 'trainable', 'params', 'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'epochs'} <= set(df.columns)
-    assert (tmp_path/'out'/'comparison.png').stat().st_size > 1000
+    assert list(df.index) == ['linear_probe', 'head_only']
+    assert {'seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'optimizer_steps', 'lr', 'seconds', 'trainable'} <= set(df.columns)
+    assert df.loc['head_only', 'optimizer_steps'] == 2 and df.loc['head_only', 'lr'] == 1e-2   # base 1e-3 times head_only's factor 10
+    assert (tmp_path/'out'/'comparison.png').stat().st_size > 1000 and (tmp_path/'out'/'curves.csv').exists()
 
 # Input errors are refused before any training starts: no results.csv appears, and the answer comes in seconds.
 @pytest.mark.parametrize('args,says', [
-    (('--epochs', '0'), 'epochs must be at least 1, not 0'),
-    (('--epochs', '-1'), 'epochs must be at least 1, not -1'),
+    (('--steps', '0'), 'steps must be at least 1, not 0'),
+    (('--steps', '-1'), 'steps must be at least 1, not -1'),
+    (('--lrs', '0'), 'learning rates must be positive'),
+    (('--bn', 'frozen'), "bn must be 'hold' or 'train'"),
+    (('--test-pct', '0'), 'There is no test set'),
+    (('--test-pct', '0.9'), 'leave some training data'),
     (('--strategies', ''), 'Empty strategy name'),
     (('--strategies', 'lora,lora'), 'lora given more than once'),
     (('--profile', 'tpu'), "Unknown lesson profile 'tpu'"),
@@ -127,31 +133,53 @@ def test_interrupted_run_keeps_its_rows_and_resumes(tmp_path, monkeypatch):
     import fttutor.compare as C
     from fttutor.core import lesson_profile
     data, out = str(_folder(tmp_path/'imgs')), tmp_path/'out'
-    def _interrupt(ctx): raise KeyboardInterrupt
-    monkeypatch.setitem(C.STRATEGIES, 'head_only', _interrupt)
-    kw = dict(epochs=1, profile=lesson_profile('cpu'), strategies=['linear_probe', 'head_only'], out=out, progress=False)
+    def _interrupt(learn, steps, lr): raise KeyboardInterrupt
+    monkeypatch.setitem(C.STRATEGIES, 'head_only', C.STRATEGIES['head_only']._replace(train=_interrupt))
+    kw = dict(steps=2, lrs=[1e-3], profile=lesson_profile('cpu'), strategies=['linear_probe', 'head_only'], out=out, progress=False)
     with pytest.raises(KeyboardInterrupt): C.compare_strategies(data, **kw)
     saved = pd.read_csv(out/'results.csv', index_col=0)
-    assert list(saved.key) == ['linear_probe']
+    assert list(saved.index) == ['linear_probe']
     monkeypatch.undo()
-    r = _run('--data', data, '--strategies', 'linear_probe,head_only', '--epochs', '1', '--profile', 'cpu', '--out', str(out), '--resume')
+    args = ('--data', data, '--steps', '2', '--lrs', '1e-3', '--profile', 'cpu', '--out', str(out), '--resume')
+    r = _run('--strategies', 'linear_probe,head_only', *args)
     assert r.returncode == 0, r.stderr[-3000:]
     both = pd.read_csv(out/'results.csv', index_col=0)
-    assert list(both.key) == ['linear_probe', 'head_only']
+    assert list(both.index) == ['linear_probe', 'head_only']
     assert both.seconds.iloc[0] == saved.seconds.iloc[0]   # the saved row was kept, not measured again
-    r = _run('--data', data, '--strategies', 'linear_probe', '--epochs', '2', '--profile', 'cpu', '--out', str(out), '--resume')
-    _clean_error(r, 'come from another run', 'epochs: 1 then, 2 now')
+    r = _run('--strategies', 'linear_probe', *args[:3], '3', *args[4:])
+    _clean_error(r, 'come from another run', 'steps: 2 then, 3 now')
 
 def test_seeds_write_a_row_per_strategy_and_seed_and_a_summary(tmp_path):
     out = tmp_path/'out'
-    r = _run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'linear_probe,head_only', '--epochs', '1', '--seeds', '2',
-             '--seed', '5', '--out', str(out))
+    r = _run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'linear_probe,head_only', '--steps', '2', '--lrs', '1e-3,3e-3',
+             '--seeds', '2', '--seed', '5', '--out', str(out))
     assert r.returncode == 0, r.stderr[-3000:]
-    res = pd.read_csv(out/'results.csv', index_col=0)
-    assert sorted(zip(res.key, res.seed)) == [('head_only', 5), ('head_only', 6), ('linear_probe', 5), ('linear_probe', 6)]
+    res = pd.read_csv(out/'results.csv')
+    assert sorted(zip(res.strategy, res.seed)) == [('head_only', 5), ('head_only', 6), ('linear_probe', 5), ('linear_probe', 6)]
+    assert {'strategy', 'seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'optimizer_steps', 'lr', 'seconds', 'trainable'} <= set(res.columns)
+    head = res[res.strategy == 'head_only']
+    assert head.lr.nunique() == 1 and head.lr.iloc[0] in (1e-2, 3e-2)   # chosen on the first seed from the grid, kept for the second
+    assert list(head.lr_grid) == ['0.01 0.03', '0.03' if head.lr.iloc[0] == 3e-2 else '0.01']
     summ = pd.read_csv(out/'summary.csv', index_col=0)
     assert list(summ.index) == ['linear_probe', 'head_only']
     assert {'n_seeds', 'mean', 'std', 'diff', 'ci_low', 'ci_high', 'verdict'} <= set(summ.columns)
     assert summ.loc['head_only', 'n_seeds'] == 2 and summ.loc['head_only', 'verdict'] in ('better', 'worse', 'tie')
     assert 'against the linear probe' in r.stdout
     _clean_error(_run('--data', str(tmp_path/'imgs'), '--seeds', '0', '--out', str(tmp_path/'o2')), '--seeds must be at least 1')
+
+def test_test_folder_is_used_and_said(tmp_path):
+    data = tmp_path/'imgs'
+    _folder(data/'train'); _folder(data/'valid', n=3); _folder(data/'test', n=3)
+    r = _run('--data', str(data), '--strategies', 'linear_probe', '--out', str(tmp_path/'out'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "16 train, 6 validation, 6 test images: split by the folder's train/, valid/ and test/" in r.stdout
+
+def test_step_budget_is_the_same_at_one_example_per_class_and_at_all_data(tmp_path):
+    "The data-efficiency curve never starves small k: k=1 gets exactly the optimiser steps that all the data gets"
+    from fttutor.compare import data_efficiency
+    from fttutor.core import lesson_profile
+    res = data_efficiency(str(_folder(tmp_path/'imgs', n=12)), ks=(1, 0), seeds=(0,), strategies=('head_only', 'fine_tune'), steps=5,
+                          lrs=[1e-3], profile=lesson_profile('cpu'), progress=False)
+    steps = res.set_index(['strategy', 'k']).optimizer_steps
+    assert steps[('head_only', 1)] == steps[('head_only', 'all')] == 5
+    assert steps[('fine_tune', 1)] == steps[('fine_tune', 'all')] == 5
