@@ -9,4 +9,5 @@ from .freezing import *
 from .finetuning import *
 from .text import *
 from .lora import *
+from .protocol import *
 from .compare import *

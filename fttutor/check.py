@@ -63,7 +63,7 @@ def course_check(profile=None, # lesson profile or its name (default: chosen for
     p = lesson_setup(profile)
     checks = dict(weights=_check_weights, text_model=_check_text, drug_reviews=_check_drugs,
                   digits=lambda: _check_images('digits', 1797, 10), faces=lambda: _check_images('faces', 200, 2),
-                  photos=lambda: _check_images('photos', 800, 10))
+                  photos=lambda: _check_images('photos', 1000, 10))
     if train: checks['training'] = lambda: _check_training(p)
     rows = []
     for name, fn in checks.items():

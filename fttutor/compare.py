@@ -15,6 +15,7 @@ from fastcore.basics import AttrDict, ifnone
 from fastcore.script import call_parse, store_true
 from fastprogress.fastprogress import progress_bar
 from fastai.torch_core import set_seed
+from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
 from .data import image_dls
@@ -43,6 +44,8 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: 'hold' its statistics, or 'train' them
                        test_pct:float=None, # held-out test share when the folder has no test/ (default: the profile's)
                        bs:int=None, # batch size (default: the profile's `step_bs`)
+                       aug:bool=False, # fastai's `aug_transforms` on the training batches of the trained strategies (the cached probe cannot augment)
+                       wd:float=None, # weight decay of the trained strategies (None: fastai's default, 0.01, decoupled)
                        out=None, # folder for `results.csv` (rewritten after every run), `summary.csv`, `curves.csv` and plots; None: don't save
                        resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
@@ -57,15 +60,16 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
     if out is not None: out = writable_folder(out)
+    if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     dkw = dict(profile=p, bs=bs, test_pct=test_pct, **dls_kwargs)
     dls = image_dls(source, **dkw)  # check the data once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
-    settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, profile=p.get('name'),
+    settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
     done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
     if done and (out/'curves.csv').exists(): curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
-        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=None if p.fp16 else False)
+        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=None if p.fp16 else False, wd=wd)
     rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
         if (name, s) in done: row = done[name, s]
@@ -354,6 +358,9 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          lrs:str=None, # comma-separated base learning rates; each strategy's is chosen on validation (default from the profile)
          bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: hold (keep its statistics) or train
          test_pct:float=None, # share of the data (of train/ when there is valid/) held out as the test set when there is no test/
+         size:int=None, # image size in pixels (default from the profile)
+         aug:store_true=False, # augment the trained strategies' training batches (fastai aug_transforms; the cached probe cannot)
+         wd:float=None, # weight decay of the trained strategies (default: fastai's 0.01)
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
          strategies:str=None, # comma-separated subset of: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch
          seed:int=None, # random seed (the first one, with --seeds)
@@ -368,8 +375,9 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         t0, p = time.perf_counter(), lesson_profile(profile)
         if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
         first = ifnone(seed, p.seed)
-        df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, profile=p,
-                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False)
+        df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, aug=aug, wd=wd, profile=p,
+                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
+                                **({} if size is None else dict(size=size)))
         print(f"Data: {df.attrs['split']}")
         cols = ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct', 'train_state_mb']
         with pd.option_context('display.width', 200, 'display.max_columns', 20):

@@ -11,6 +11,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone, patch
+from fastcore.foundation import L
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelTrainException, CancelValidException, TrainEvalCallback
 from fastai.layers import AdaptiveConcatPool2d
@@ -63,7 +64,7 @@ def fit_steps(self:Learner, steps:int, # optimiser steps, whatever the size of t
     "`fit_one_cycle` over exactly `steps` optimiser steps (as many epochs as that takes)"
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}")
     n_epoch = math.ceil(steps / len(self.dls.train))
-    self.fit_one_cycle(n_epoch, lr_max, cbs=[StepBudget(steps, n_evals)] + list(ifnone(cbs, [])), **kwargs)
+    self.fit_one_cycle(n_epoch, lr_max, cbs=[StepBudget(steps, n_evals), *L(cbs)], **kwargs)
 
 # %% ../nbs/06_finetuning.ipynb #d2c04a38
 def training_state_mb(learn:Learner) -> float:
@@ -91,13 +92,13 @@ def partial_steps(self:Learner, k:int, # train the last `k` parameter groups
 
 # %% ../nbs/06_finetuning.ipynb #e25cb5ed
 @patch
-def gradual_steps(self:Learner, steps:int, lr:float=1e-2, decay:float=2.6, **kwargs):
-    "ULMFiT-style: train the head, then unfreeze one more group per stage (`steps` shared equally), discriminative rates, top rate halved per stage"
+def gradual_steps(self:Learner, steps:int, lr:float=1e-2, decay:float=2.6, body_div:float=10, **kwargs):
+    "ULMFiT-style: the head at `lr`, then one more group per stage (`steps` shared equally), from `lr/body_div`, halved per stage, discriminative"
     n = n_param_groups(self)
     if steps < n: raise ValueError(f"gradual unfreezing needs at least one step per stage: {n} stages, {steps} steps")
     for k in range(1, n + 1):
         self.safe_freeze_to(-k)
-        top = lr / 2 ** (k - 1)
+        top = lr if k == 1 else lr / body_div / 2 ** (k - 2)
         self.fit_steps(steps // n + (steps % n if k == n else 0), slice(top / decay ** (n - 1), top) if k > 1 else top, **kwargs)
 
 # %% ../nbs/06_finetuning.ipynb #5d009609

@@ -51,9 +51,13 @@ class Curve(Callback):
     def after_epoch(self):
         if not self._validated: return
         self._validated = False
-        vals = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1]))
+        rec = self.recorder
+        names = [n for n in rec.metric_names[1:] if n != 'time']
+        if getattr(rec, 'cancel_train', False): names.remove('train_loss')   # an epoch cut short by the budget logs no training loss
+        vals = dict(zip(names, rec.values[-1]))
         acc = 1 - vals['error_rate'] if 'error_rate' in vals else vals.get('accuracy', np.nan)
-        self.rows.append(dict(step=self.n, train_loss=vals.get('train_loss'), valid_loss=vals.get('valid_loss'), valid_accuracy=acc))
+        self.rows.append(dict(step=self.n, train_loss=float(vals.get('train_loss', rec.smooth_loss.value)), valid_loss=float(vals['valid_loss']),
+                              valid_accuracy=float(acc)))
 
     @property
     def df(self) -> pd.DataFrame: return pd.DataFrame(self.rows, columns=['step', 'train_loss', 'valid_loss', 'valid_accuracy'])
