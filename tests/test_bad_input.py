@@ -34,15 +34,19 @@ def test_corrupt_images_are_skipped_and_training_data_iterates(tmp_folder):
     (tmp_folder/'cats'/'text.jpg').write_text('not a jpeg')
     with pytest.warns(UserWarning, match='Skipped 2 unreadable'):
         dls = image_dls(tmp_folder, profile=lesson_profile('cpu'), size=16, bs=4, valid_pct=0.25)
-    assert len(dls.train_ds) + len(dls.valid_ds) == 12
-    n = sum(xb.shape[0] for xb, yb in dls.train) + sum(xb.shape[0] for xb, yb in dls.valid)
-    assert n >= 9  # train drops its last partial batch; every batch decoded without an error
+    test = len(dls.test.dataset) if dls.test is not None else 0
+    assert len(dls.train_ds) + len(dls.valid_ds) + test == 12
+    n = sum(xb.shape[0] for dl in dls.loaders for xb, yb in dl)
+    assert n >= 12 - 4 + 1  # train drops its last partial batch; every batch decoded without an error
 
 def test_train_valid_folders(tmp_folder):
     for split, n in (('train', 5), ('valid', 2)):
         for c in ('a', 'b'): _imgs(tmp_folder/split/c, n)
-    dls = image_dls(tmp_folder, profile=lesson_profile('cpu'), size=16, bs=2)
-    assert (len(dls.train_ds), len(dls.valid_ds)) == (10, 4)
+    dls = image_dls(tmp_folder, profile=lesson_profile('cpu'), size=16, bs=2, test_pct=0)
+    assert (len(dls.train_ds), len(dls.valid_ds), dls.test) == (10, 4, None)
+    dls = image_dls(tmp_folder, profile=lesson_profile('cpu'), size=16, bs=2, test_pct=0.3)   # a test set carved from train/
+    assert len(dls.train_ds) + len(dls.test.dataset) == 10 and len(dls.valid_ds) == 4
+    assert 'carved at random from train/' in dls.split_note
 
 def test_text_csv_errors(tmp_folder):
     (tmp_folder/'empty.csv').write_text('')
