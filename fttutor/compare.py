@@ -21,7 +21,7 @@ from .models import *
 from .data import image_dls
 from .features import extract_features, linear_probe
 from .freezing import freeze_report
-from .protocol import STRATEGIES, RESULT_COLUMNS, run_strategy, plot_curves
+from .protocol import STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
 
 # %% auto #0
 __all__ = ['compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary', 'verdict_sentences',
@@ -67,7 +67,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
     done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
-    if done and (out/'curves.csv').exists(): curves.append(pd.read_csv(out/'curves.csv'))
+    if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=None if p.fp16 else False, wd=wd)
     rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
@@ -88,7 +88,7 @@ def _tidy(rows:list, curves:list, source, arch, seeds, split_note:str='') -> pd.
     "The result rows as a table indexed by strategy key, the learning curves and the settings in `attrs`"
     df = pd.DataFrame(rows, columns=RESULT_COLUMNS).set_index('strategy')
     df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds), split=split_note,
-                    curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
+                    curves=pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True))
     return df
 
 def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, seeds, split_note:str=''):

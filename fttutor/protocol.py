@@ -23,8 +23,8 @@ from .finetuning import HoldBatchNorm, training_state_mb
 import fttutor.lora  # Learner.to_lora
 
 # %% auto #0
-__all__ = ['RESULT_COLUMNS', 'STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row', 'Strategy', 'run_strategy', 'ladder',
-           'plot_curves']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row', 'Strategy',
+           'run_strategy', 'ladder', 'plot_curves']
 
 # %% ../nbs/10_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -42,6 +42,8 @@ def scores(learn:Learner, ds_idx:int=1 # 0 train (in order), 1 validation, 2 tes
     return label_scores(targs, preds.argmax(1))
 
 # %% ../nbs/10_protocol.ipynb #fd8fe507
+CURVE_COLUMNS = ['step', 'train_loss', 'valid_loss', 'valid_accuracy', 'strategy', 'seed']
+
 class Curve(Callback):
     "Count optimiser steps; after each validated epoch record step, training loss, validation loss and validation accuracy"
     order = 95   # after fastai's Recorder has logged the epoch
@@ -60,7 +62,7 @@ class Curve(Callback):
                               valid_accuracy=float(acc)))
 
     @property
-    def df(self) -> pd.DataFrame: return pd.DataFrame(self.rows, columns=['step', 'train_loss', 'valid_loss', 'valid_accuracy'])
+    def df(self) -> pd.DataFrame: return pd.DataFrame(self.rows, columns=CURVE_COLUMNS[:4])
 
 # %% ../nbs/10_protocol.ipynb #372b268c
 RESULT_COLUMNS = ['strategy', 'label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', 'train_accuracy',
@@ -120,7 +122,7 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     row = result_row(s.key, s.label, seed, label_scores(feats[1].labels, res.preds), test, label_scores(feats[0].labels, pred(feats[0])),
                      bn='hold', seconds=m.wall_s, extract_s=m_ext.wall_s, trainable=k, params=int(rep.params.iloc[-1] - rep.params.iloc[-2]) + k,
                      peak_ram_mb=m.peak_ram_mb, peak_cuda_mb=m.peak_cuda_mb)
-    return AttrDict(row=row, learn=learn, curve=pd.DataFrame(), probe=res)
+    return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res)
 
 def run_strategy(key:str, # a key of `STRATEGIES`
                  make_learner, # make_learner(pretrained=True) -> a fresh `Learner` on fresh `DataLoaders`
@@ -160,7 +162,7 @@ def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: all)
         rows.append({**run.row, **(extra(run.learn, run.row) if extra else {})})
         curves.append(run.curve)
     df = pd.DataFrame(rows).set_index('strategy')
-    df.attrs['curves'] = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    df.attrs['curves'] = pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True)
     return df
 
 def plot_curves(curves:pd.DataFrame, # `attrs['curves']` of a ladder or comparison
@@ -168,7 +170,7 @@ def plot_curves(curves:pd.DataFrame, # `attrs['curves']` of a ladder or comparis
     "Training (dashed) and validation (solid) loss against optimiser steps, one colour per strategy"
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for (key, g), c in zip(curves.groupby('strategy', sort=False), plt.cm.tab10.colors):
-        g = g.groupby('step').mean(numeric_only=True).reset_index()
+        g = g[['step', 'train_loss', 'valid_loss']].astype(float).groupby('step').mean().reset_index()
         ax.plot(g.step, g.train_loss, '--', color=c); ax.plot(g.step, g.valid_loss, '-', color=c, label=key)
     ax.set_xlabel('optimiser step'); ax.set_ylabel('loss (dashed: training, solid: validation)'); ax.set_yscale('log')
     ax.legend(fontsize=8); ax.set_title(title)
