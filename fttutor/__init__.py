@@ -6,10 +6,4 @@ import warnings as _warnings
 # filter is restored on leaving the block, so no other warning (fttutor's own included) is hidden.
 with _warnings.catch_warnings():
     _warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
-    import fastai.layers as _fastai_layers
-
-import os as _os
-if _os.environ.get('FTTUTOR_OFFLINE', '').lower() in ('1', 'true', 'yes'):
-    # Offline proof mode: every non-loopback connection fails at once (see nbs/00_core.ipynb).
-    from .core import block_network as _block_network
-    _block_network()
+    import fastai.layers as _fastai_layers  # noqa: F401

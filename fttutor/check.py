@@ -6,10 +6,9 @@ Docs: https://fttutor.github.io/fttutor/setup.html.md"""
 
 # %% ../nbs/03_setup.ipynb #9cb64858
 from __future__ import annotations
-import sys, time, traceback
-import numpy as np, pandas as pd, torch
+import sys, time
+import pandas as pd
 from fastcore.script import call_parse
-from fastai.vision.all import error_rate
 from .core import *
 from .models import *
 from .data import *
@@ -79,6 +78,7 @@ def main(profile:str=None, # lesson profile name (default: chosen for this devic
          no_train:bool=False # skip the one-epoch training check
         ):
     "Check that this machine runs the course: weights, text model, datasets and a short training run"
+    offline_mode()
     print(pd.Series(platform_info()).to_string(), '\n')
     try: res = course_check(profile, train=not no_train)
     except (ValueError, FileNotFoundError) as e:

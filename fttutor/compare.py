@@ -6,21 +6,19 @@ Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 
 # %% ../nbs/09_compare.ipynb #fd132662
 from __future__ import annotations
-import os, sys, json, time, errno, warnings
+import os, sys, json, time, errno
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
-from fastcore.basics import AttrDict, ifnone
+from fastcore.basics import ifnone
 from fastcore.script import call_parse, store_true
 from fastprogress.fastprogress import progress_bar
-from fastai.torch_core import set_seed
 from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
 from .data import image_dls
 from .features import extract_features, linear_probe
-from .freezing import freeze_report
 from .protocol import STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
 
 # %% auto #0
@@ -51,7 +49,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
-    p = profile if isinstance(profile, dict) else lesson_profile(profile)
+    p = lesson_profile(profile)
     source, arch, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(seed, p.seed)
     steps, bs, lrs = ifnone(steps, p.get('steps', 24)), ifnone(bs, p.get('step_bs', p.bs)), _floats(ifnone(lrs, p.get('lrs', 1e-3)))
     names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
@@ -69,7 +67,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
     if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
-        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=None if p.fp16 else False, wd=wd)
+        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=wd)
     rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
         if (name, s) in done: row = done[name, s]
@@ -235,7 +233,7 @@ def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (
                     lrs=None, # base rates; one rate per strategy keeps the cost down (choose it first, on validation, with `compare_strategies`)
                     bn:str='hold', profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
     "Test accuracy and train-validation gap vs labelled examples per class, same step budget at every k: one row per (strategy, k, seed)"
-    p = profile if isinstance(profile, dict) else lesson_profile(profile)
+    p = lesson_profile(profile)
     source = ifnone(source, p.dataset)
     n_cls = len(image_dls(source, profile=p).vocab)
     rows, runs = [], [(k, s) for k in ks for s in seeds]
@@ -371,6 +369,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         ):
     "Compare feature extraction and fine-tuning strategies on one dataset; print the table, save CSV and plot"
     matplotlib.use('Agg')
+    offline_mode()
     try:
         t0, p = time.perf_counter(), lesson_profile(profile)
         if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")

@@ -10,13 +10,14 @@ import os, io, sys, time, errno, socket, secrets, threading, configparser, impor
 from contextlib import contextmanager
 from pathlib import Path
 import torch
-from fastcore.basics import AttrDict, store_attr, ifnone
+from fastcore.basics import AttrDict, ifnone
 from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
-           'read_profiles', 'default_profile_name', 'lesson_profile', 'lesson_setup', 'OfflineError', 'offline_forced',
-           'is_online', 'require_online', 'block_network', 'Measurement', 'measure']
+           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'OfflineError',
+           'offline_forced', 'is_online', 'require_online', 'block_network', 'offline_mode', 'lesson_setup',
+           'Measurement', 'measure']
 
 # %% ../nbs/00_core.ipynb #1294c0fe
 def device_kind() -> str:
@@ -103,26 +104,23 @@ def default_profile_name() -> str:
     "`FTTUTOR_PROFILE` if set, else `'gpu'` on CUDA and `'cpu'` elsewhere"
     return os.environ.get('FTTUTOR_PROFILE') or ('gpu' if device_kind()=='cuda' else 'cpu')
 
-def lesson_profile(name:str=None, # profile name in `settings.ini`; default from `default_profile_name`
+def lesson_profile(name:str|dict=None, # profile name in `settings.ini` (default from `default_profile_name`), or a profile already read
                    **overrides    # fields to override, e.g. `epochs=1`
                   ) -> AttrDict:
-    "The lesson profile `name` with `overrides` applied"
+    "The lesson profile `name` with `overrides` applied: the one place a profile argument is resolved"
+    if isinstance(name, dict): return AttrDict({**name, **overrides})
     profiles = read_profiles()
     name = name or default_profile_name()
     if name not in profiles:
         raise ValueError(f"Unknown lesson profile {name!r}; settings.ini defines: {', '.join(profiles)}")
     return AttrDict({**profiles[name], **overrides})
 
-# %% ../nbs/00_core.ipynb #003dc5ed
-def lesson_setup(profile=None, # a profile from `lesson_profile`, or a profile name
-                 **overrides
-                ) -> AttrDict:
-    "Pick the profile, seed everything with its seed and return it"
-    p = profile if isinstance(profile, dict) else lesson_profile(profile, **overrides)
-    if overrides and isinstance(profile, dict): p = AttrDict({**p, **overrides})
-    set_seed(p.seed, reproducible=True)
-    if p.get('threads') and device_kind()=='cpu': torch.set_num_threads(int(p.threads))
-    return p
+# %% ../nbs/00_core.ipynb #8c6a3976
+def mixed_precision(fp16:bool=None, # an explicit choice; None: the profile's
+                    profile=None    # a profile or its name; None: the default for this device
+                   ) -> bool:
+    "Train in mixed precision? `fp16` if given, else the profile's `fp16`; never without CUDA"
+    return bool(ifnone(fp16, lesson_profile(profile).fp16)) and torch.cuda.is_available()
 
 # %% ../nbs/00_core.ipynb #4b14677a
 class OfflineError(RuntimeError):
@@ -203,6 +201,22 @@ def block_network(on:bool=True):
     for name, f in (_guards if on else _real).items():
         setattr(socket.socket if name in ('connect', 'connect_ex', 'sendto', 'sendmsg') else socket, name, f)
     _online_cache.clear()
+
+def offline_mode() -> bool:
+    "Block the network if `FTTUTOR_OFFLINE` asks for offline proof; called by `lesson_setup`, the CLIs and the tests. Is it blocked?"
+    if os.environ.get('FTTUTOR_OFFLINE', '').lower() in ('1', 'true', 'yes'): block_network()
+    return socket.socket.connect is _connect
+
+# %% ../nbs/00_core.ipynb #003dc5ed
+def lesson_setup(profile=None, # a profile from `lesson_profile`, or a profile name
+                 **overrides
+                ) -> AttrDict:
+    "Pick the profile, seed everything with its seed and return it"
+    p = lesson_profile(profile, **overrides)
+    offline_mode()
+    set_seed(p.seed, reproducible=True)
+    if p.get('threads') and device_kind()=='cpu': torch.set_num_threads(int(p.threads))
+    return p
 
 # %% ../nbs/00_core.ipynb #25d8131a
 def _rss_mb() -> float:

@@ -6,14 +6,14 @@ Docs: https://fttutor.github.io/fttutor/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #60a9b531
 from __future__ import annotations
-import os, re, html, shutil, tempfile, warnings
+import re, html, shutil, tempfile, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
-from fastcore.basics import AttrDict, ifnone, patch
+from fastcore.basics import ifnone, patch
 from fastai.data.core import DataLoaders
 from fastai.data.block import DataBlock, CategoryBlock
-from fastai.data.transforms import get_image_files, parent_label, GrandparentSplitter, RandomSplitter
+from fastai.data.transforms import get_image_files, parent_label
 from fastai.data.external import untar_data, URLs
 from fastai.vision.data import ImageBlock
 from fastai.vision.core import PILImage
@@ -273,7 +273,7 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
               item_tfms=None, # default: `Resize(size)`
               batch_tfms=None, num_workers:int=None, **kwargs):
     "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
-    p = profile if isinstance(profile, dict) else lesson_profile(profile)
+    p = lesson_profile(profile)
     size, bs, seed = ifnone(size, p.img_size), ifnone(bs, p.bs), ifnone(seed, p.seed)
     valid_pct, samples_per_class = ifnone(valid_pct, p.valid_pct), ifnone(samples_per_class, p.samples_per_class)
     path, label_func = dataset_source(source)

@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
 from PIL import Image
-from fastcore.basics import AttrDict, ifnone
+from fastcore.basics import AttrDict
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
@@ -200,11 +200,14 @@ def extract_features(model, # a `Learner`, a fastai vision model, a timm or torc
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
     was_training = body.training
     body.eval()
-    if _device(body).type == 'cuda': body = body.to(memory_format=torch.channels_last)
+    to_cl = _device(body).type == 'cuda' and all(p.is_contiguous() for p in body.parameters() if p.dim() == 4)
+    if to_cl: body.to(memory_format=torch.channels_last)          # faster convolutions on CUDA...
     try:
         with hook_output(target) as hook, torch.inference_mode():
             res, hit, n = _extract_cached(_cache_dir(cache, key), dl, _image_batch_features(body, hook, pool), lambda b: len(b[0]), progress)
-    finally: body.train(was_training)
+    finally:
+        body.train(was_training)
+        if to_cl: body.to(memory_format=torch.contiguous_format)  # ...and the caller's model is left as it came
     return Features(res['feats'], res['labels'], from_cache=hit, n_computed=n, key=key, vocab=getattr(dl, 'vocab', None))
 
 # %% ../nbs/04_features.ipynb #4ab9ff62

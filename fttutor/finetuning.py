@@ -7,18 +7,17 @@ Docs: https://fttutor.github.io/fttutor/finetuning.html.md"""
 # %% ../nbs/06_finetuning.ipynb #86ec5737
 from __future__ import annotations
 import math
-import numpy as np, pandas as pd, torch
+import numpy as np, torch
 from torch import nn
 import matplotlib.pyplot as plt
-from fastcore.basics import AttrDict, ifnone, patch
+from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelTrainException, CancelValidException, TrainEvalCallback
 from fastai.layers import AdaptiveConcatPool2d
-from fastai.torch_core import set_seed
 from .core import *
 from .models import *
-from .freezing import freeze_report, n_param_groups, feature_extraction_mode
+from .freezing import n_param_groups
 
 # %% auto #0
 __all__ = ['GroupLRRecorder', 'StepBudget', 'training_state_mb', 'HoldBatchNorm', 'probe_accuracy']

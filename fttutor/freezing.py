@@ -9,10 +9,10 @@ from __future__ import annotations
 import io, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn
-import matplotlib.pyplot as plt
 from fastcore.basics import patch
+from fastcore.foundation import L
 from fastai.learner import Learner
-from fastai.torch_core import norm_types, params
+from fastai.torch_core import norm_types
 from fastai.callback.training import BnFreeze
 from matplotlib.figure import Figure
 from IPython.display import Image as IPImage, display
@@ -20,18 +20,24 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['freeze_report', 'n_param_groups', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer', 'feature_extraction_mode',
-           'fastai_freeze_mode', 'snapshot', 'changed_tensors', 'train_one_batch']
+__all__ = ['freeze_report', 'check_groups', 'n_param_groups', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer',
+           'feature_extraction_mode', 'add_bn_freeze', 'fastai_freeze_mode', 'snapshot', 'changed_tensors',
+           'train_one_batch']
 
 # %% ../nbs/05_freezing.ipynb #c90e37d9
+def _param_lists(learn) -> list:
+    "The optimizer's parameter groups, or the ones the splitter will give it (a flat list is one group, as fastai's `Optimizer` reads it)"
+    if learn.opt is not None: return learn.opt.param_lists
+    ps = L(learn.splitter(learn.model))
+    return L(L(g) for g in ps) if len(ps) and isinstance(ps[0], (L, list, tuple)) else L([ps])
+
 def _group_of(learn) -> dict:
     "Map each parameter (by id) to the index of its parameter group"
-    groups = learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model)
-    return {id(p): i for i, g in enumerate(groups) for p in g}
+    return {id(p): i for i, g in enumerate(_param_lists(learn)) for p in g}
 
 def _group_lrs(learn) -> list:
     "The learning rate the optimizer will apply to each group (the Learner's `lr` before an optimizer exists)"
-    if learn.opt is None: return [learn.lr] * len(learn.splitter(learn.model))
+    if learn.opt is None: return [learn.lr] * len(_param_lists(learn))
     return [h['lr'] for h in learn.opt.hypers]
 
 # %% ../nbs/05_freezing.ipynb #d77e24ec
@@ -43,15 +49,13 @@ def _norm_layers(learn) -> list:
 
 def _bn_stats_frozen(learn, m) -> bool:
     "Will `m` keep its running statistics during `fit`? (only with `BnFreeze` and frozen weights)"
-    has_bnfreeze = any(isinstance(cb, BnFreeze) for cb in learn.cbs)
-    return has_bnfreeze and not next(m.parameters()).requires_grad
+    return bool(learn._grab_cbs(BnFreeze)) and not next(m.parameters()).requires_grad
 
 # %% ../nbs/05_freezing.ipynb #3ba068d8
 def freeze_report(learn:Learner, # any fastai Learner
                   by:str='group' # 'group': one row per parameter group; 'module': one row per module that owns parameters
                  ) -> pd.DataFrame:
-    "What each parameter group (or module) holds and what will train, with a totals row"
-    _freeze_warnings(learn)
+    "What each parameter group (or module) holds and what will train, with a totals row (read-only: it changes and warns about nothing)"
     if by == 'module': return _module_report(learn)
     if by != 'group': raise ValueError(f"by must be 'group' or 'module', not {by!r}")
     gid, lrs, norms = _group_of(learn), _group_lrs(learn), _norm_layers(learn)
@@ -85,8 +89,8 @@ def _module_report(learn) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_freezing.ipynb #9b07d203
-def _freeze_warnings(learn):
-    "Warn about a single parameter group and about parameters outside every group"
+def check_groups(learn:Learner) -> Learner:
+    "Warn about a single parameter group and about parameters outside every group; `safe_freeze_to` calls it as it freezes"
     gid = _group_of(learn)
     n_groups = len(set(gid.values()))
     if n_groups < 2:
@@ -96,11 +100,12 @@ def _freeze_warnings(learn):
     if missing:
         warnings.warn(f"{len(missing)} parameter tensor(s) require gradients but are in no parameter group, so they will never train: "
                       f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+    return learn
 
 # %% ../nbs/05_freezing.ipynb #af5229c6
 def n_param_groups(learn:Learner) -> int:
     "How many parameter groups the optimizer of `learn` has (or will have)"
-    return len(learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model))
+    return len(_param_lists(learn))
 
 # %% ../nbs/05_freezing.ipynb #e71f8315
 @patch
@@ -111,7 +116,7 @@ def safe_freeze_to(self:Learner, n:int # freeze the first `n` groups (negative: 
     if not -n_groups <= n < n_groups:
         raise ValueError(f"freeze_to({n}) is out of range: this model has {n_groups} parameter groups, "
                          f"so n must be between {-n_groups} and {n_groups - 1}")
-    self.freeze_to(n)
+    check_groups(self).freeze_to(n)
 
 # %% ../nbs/05_freezing.ipynb #47ffa0ae
 def plot_freeze(learn:Learner, ax=None, # draw here; None: on a new standalone `Figure`, which is returned
@@ -167,14 +172,18 @@ def feature_extraction_mode(learn:Learner) -> Learner:
     learn.train_bn = False
     learn.create_opt()
     learn.freeze()
-    if not any(isinstance(cb, BnFreeze) for cb in learn.cbs): learn.add_cb(BnFreeze())
+    return add_bn_freeze(learn)
+
+def add_bn_freeze(learn:Learner) -> Learner:
+    "Add fastai's `BnFreeze` to `learn` unless it has one: BatchNorm in frozen groups stays in eval mode, its statistics fixed"
+    if not learn._grab_cbs(BnFreeze): learn.add_cb(BnFreeze())
     return learn
 
 # %% ../nbs/05_freezing.ipynb #87305dc1
 def fastai_freeze_mode(learn:Learner) -> Learner:
     "fastai's default: `train_bn=True` (norm layers train in frozen groups), no `BnFreeze`, then `freeze()`"
     learn.train_bn = True
-    learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, BnFreeze)])
+    learn.remove_cb(BnFreeze)   # fastai removes every callback of the class
     learn.create_opt()
     learn.freeze()
     return learn

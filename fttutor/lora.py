@@ -10,15 +10,13 @@ import json
 from collections import OrderedDict
 from copy import deepcopy
 from pathlib import Path
-import numpy as np, pandas as pd, torch
 from torch import nn
-import matplotlib.pyplot as plt
 from fastcore.basics import ifnone, patch
 from fastai.learner import Learner
-from fastai.callback.training import BnFreeze
+from .freezing import add_bn_freeze
 from peft import LoraConfig, PeftModel, get_peft_model
 from .core import *
-import fttutor.finetuning  # Learner.fit_steps
+import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 from .text import TextClassifier
 
 # %% auto #0
@@ -51,8 +49,7 @@ def _named_head(model:nn.Module) -> tuple:
 def _use_peft_model(learn:Learner, model:PeftModel) -> Learner:
     "Put a peft model on `learn`: the adapter/head splitter, `BnFreeze`, and a new optimizer at the next fit"
     learn.splitter_before_lora, learn.model, learn.splitter = learn.splitter, model, lora_splitter
-    if not any(isinstance(cb, BnFreeze) for cb in learn.cbs): learn.add_cb(BnFreeze())
-    learn.opt = None
+    add_bn_freeze(learn).opt = None
     return learn
 
 def lora_splitter(model:nn.Module) -> list:

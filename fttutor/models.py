@@ -6,20 +6,18 @@ Docs: https://fttutor.github.io/fttutor/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #a32dfac8
 from __future__ import annotations
-import os
 from pathlib import Path
 import torch, timm, torchvision
 import numpy as np
 from torch import nn
 import pandas as pd
 from PIL import Image
-from fastcore.basics import ifnone
 from fastcore.foundation import L
 from fastai.torch_core import params
 from fastai.learner import Learner
-import fastai.callback.schedule  # Learner.fit_one_cycle, fine_tune, lr_find
+import fastai.callback.schedule  # noqa: F401 (registers Learner.fit_one_cycle, fine_tune, lr_find)
 from fastai.metrics import error_rate
-from fastai.vision.learner import vision_learner, model_meta
+from fastai.vision.learner import vision_learner
 from .core import *
 
 # %% auto #0
@@ -142,7 +140,7 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
                      n_body_groups:int=2, # stage-wise body groups for timm archs (torchvision archs keep fastai's split)
                      pretrained:bool=True, # False: same architecture, random init (the from-scratch baseline)
                      metrics=error_rate,
-                     fp16:bool=None, # mixed precision; default: when CUDA is present
+                     fp16:bool=None, # mixed precision; default: `mixed_precision`'s rule (the profile's `fp16`, on CUDA only)
                      **kwargs # passed to fastai's `vision_learner`
                     ) -> Learner:
     "A fastai `vision_learner` on `arch`'s pretrained body with a new head and meaningful parameter groups"
@@ -156,7 +154,7 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
             kwargs['pretrained_cfg_overlay'] = dict(file=str(OFFLINE_ARCHS[name]()))
     kwargs.setdefault('path', Path('.'))  # models/ goes here, not into the (possibly generated) dataset folder
     learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
-    if ifnone(fp16, torch.cuda.is_available()): learn = learn.to_fp16()
+    if mixed_precision(fp16): learn = learn.to_fp16()
     return learn
 
 # %% ../nbs/01_models.ipynb #f05db37e

@@ -6,10 +6,8 @@ Docs: https://fttutor.github.io/fttutor/protocol.html.md"""
 
 # %% ../nbs/10_protocol.ipynb #9a283dfc
 from __future__ import annotations
-import math
 from typing import NamedTuple, Callable
-import numpy as np, pandas as pd, torch
-from torch import nn
+import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone
 from fastai.learner import Learner
@@ -20,7 +18,7 @@ from .models import *
 from .features import extract_features, linear_probe
 from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
 from .finetuning import HoldBatchNorm, training_state_mb
-import fttutor.lora  # Learner.to_lora
+import fttutor.lora  # noqa: F401 (registers Learner.to_lora)
 
 # %% auto #0
 __all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row', 'Strategy',

@@ -6,6 +6,7 @@ Docs: https://fttutor.github.io/fttutor/text.html.md"""
 
 # %% ../nbs/07_text.ipynb #96354c04
 from __future__ import annotations
+import copy
 import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
@@ -17,12 +18,12 @@ from fastai.callback.data import WeightedDL
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, F1Score
-from fastai.torch_core import default_device, set_seed
+from fastai.torch_core import default_device
 from .core import *
 from .models import *
 from .data import text_df
 from .features import masked_mean, extract_features, linear_probe
-import fttutor.finetuning  # Learner.fit_steps and friends
+import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'hf_encoder', 'TextClassifier', 'encoder_layers', 'text_splitter', 'TokenisedTexts', 'text_dls',
@@ -46,7 +47,9 @@ class TextClassifier(nn.Module):
                  n_out:int, # number of classes
                  dropout:float=0.1):
         super().__init__()
-        if getattr(encoder, 'pooler', None) is not None: encoder.pooler = None
+        if getattr(encoder, 'pooler', None) is not None:   # unused: leave it out of this model, without changing the caller's encoder
+            encoder = copy.copy(encoder)
+            encoder._modules = {**encoder._modules, 'pooler': None}
         self.encoder = encoder
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoder.config.hidden_size, n_out))
 
@@ -133,14 +136,14 @@ def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `labe
                  **kwargs) -> Learner:
     "A fastai `Learner` over a pretrained text encoder with a new head; 4 parameter groups (embeddings, lower, upper layers, head)"
     if loss not in ('plain', 'weighted'): raise ValueError(f"loss must be 'plain' or 'weighted', not {loss!r}")
-    p = profile if isinstance(profile, dict) else lesson_profile(profile)
+    p = lesson_profile(profile)
     train, valid, test = text_df(train), text_df(valid), None if test is None else text_df(test)
     encoder, tokenizer = hf_encoder(ifnone(model, p.text_model))
     dls = text_dls(train, valid, tokenizer, ifnone(max_len, p.text_max_len), ifnone(bs, p.get('text_bs', 32)), oversample=oversample, test=test)
     weight = class_weights(dls.train.dataset.labels, len(dls.vocab)).to(dls.device) if loss == 'weighted' else None
     learn = Learner(dls, TextClassifier(encoder, len(dls.vocab), dropout), loss_func=CrossEntropyLossFlat(weight=weight),
                     metrics=[accuracy, F1Score(average='macro')], splitter=text_splitter(n_layer_groups), train_bn=False, **kwargs)
-    if ifnone(fp16, p.fp16) and torch.cuda.is_available(): learn.to_fp16()
+    if mixed_precision(fp16, p): learn.to_fp16()
     return learn
 
 # %% ../nbs/07_text.ipynb #1507e7e0
@@ -220,7 +223,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
     from fttutor.data import text_dataset, text_splits
     from fttutor.protocol import ladder
-    p = profile if isinstance(profile, dict) else lesson_profile(profile)
+    p = lesson_profile(profile)
     seed = ifnone(seed, p.seed)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
     if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")

@@ -4,7 +4,7 @@ import os, tempfile, pytest
 os.environ.setdefault('FTTUTOR_HOME', tempfile.mkdtemp(prefix='fttutor-test-home-'))
 
 from fttutor.core import block_network
-block_network()
+block_network()   # an explicit call: importing fttutor never touches the network functions
 
 @pytest.fixture
 def tmp_folder(tmp_path):

@@ -238,3 +238,18 @@ def test_15_load_lora_on_a_folder_without_a_peft_config(tmp_path):
     with pytest.raises(ValueError, match='not a peft adapter config'): load_lora(learn, tmp_path)
     (tmp_path/'adapter_config.json').write_text('{not json')
     with pytest.raises(ValueError, match='not a peft adapter config'): load_lora(learn, tmp_path)
+
+def test_import_changes_no_global_state():
+    "Importing fttutor (everything a lesson imports) leaves the network functions, warning filters and torch's threads as they were"
+    code = """import socket, warnings, torch, fastai.vision.all, accelerate, peft, transformers   # third-party imports set their own filters
+before = (socket.socket.connect, socket.getaddrinfo, list(warnings.filters), torch.get_num_threads())
+import fttutor.all
+after = (socket.socket.connect, socket.getaddrinfo, list(warnings.filters), torch.get_num_threads())
+assert before[:2] == after[:2], 'network functions replaced on import'
+assert before[2] == after[2], [f for f in after[2] if f not in before[2]]
+assert before[3] == after[3], (before[3], after[3])
+from fttutor.core import offline_mode
+assert offline_mode() and socket.socket.connect is not before[0]   # the explicit call blocks
+print('ok')"""
+    r = subprocess.run([sys.executable, '-c', code], env={**os.environ, 'FTTUTOR_OFFLINE': '1'}, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr[-2000:]
