@@ -300,7 +300,7 @@ def layer_probe(learn, layers=None, progress:bool=True) -> pd.DataFrame:
     layers = ifnone(layers, body_stages(learn))
     for name in (progress_bar(layers) if progress else layers):
         trn, val = (extract_features(learn, dl, layer=None if name == '0' else name, progress=False) for dl in (learn.dls.train, learn.dls.valid))
-        rows.append(dict(layer=name, n_features=trn.feats.shape[1], accuracy=linear_probe(trn.feats, trn.labels, val.feats, val.labels).accuracy))
+        rows.append(dict(layer=name, n_features=trn.feats.shape[1], accuracy=linear_probe(trn, val).accuracy))
     return pd.DataFrame(rows).set_index('layer')
 
 # %% ../nbs/09_compare.ipynb #bc2d72b8

@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
 from PIL import Image
-from fastcore.basics import AttrDict
+from fastcore.basics import AttrDict, ifnone
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
@@ -217,13 +217,15 @@ def _is_text_encoder(model) -> bool:
     return isinstance(model, SentenceTransformer) or (isinstance(model, tuple) and len(model) == 2 and hasattr(model[1], 'encode'))
 
 # %% ../nbs/04_features.ipynb #5da3ca66
-def linear_probe(feats, labels, # training features and labels
-                 valid_feats=None, valid_labels=None, # evaluation set; default: 5-fold cross-validated predictions
+def linear_probe(train, # `Features` (or a `(feats, labels)` pair) to fit on
+                 valid=None, # `Features` (or a pair) to score; None: 5-fold cross-validated predictions on `train`
                  Cs=(0.01, 0.1, 1.), # inverse regularisation strengths to try
-                 cv:int=3, max_iter:int=1000, vocab=None,
+                 cv:int=3, max_iter:int=1000,
+                 vocab=None, # class names for the report (default: `train.vocab` when it has one)
                  class_weight=None # None, or 'balanced' to weight each class by the inverse of its frequency
                 ) -> AttrDict:
     "Standardise + logistic regression with `C` chosen by cross-validation; accuracy, error rate, macro-F1, per-class report"
+    (feats, labels), vocab = train, ifnone(vocab, getattr(train, 'vocab', None))
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.linear_model import LogisticRegressionCV
@@ -237,11 +239,11 @@ def linear_probe(feats, labels, # training features and labels
     clf = (LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring=scoring, class_weight=class_weight) if fewest >= 2
            else LogisticRegression(C=1., max_iter=max_iter, class_weight=class_weight))
     probe = make_pipeline(StandardScaler(), clf)
-    if valid_feats is None:
+    if valid is None:
         if fewest < 2: raise ValueError("Cross-validated accuracy needs at least 2 examples per class; pass a validation set")
         pred, y_eval = cross_val_predict(probe, X, y, cv=min(5, fewest)), y
     probe.fit(X, y)
-    if valid_feats is not None: y_eval = np.asarray(valid_labels); pred = probe.predict(np.asarray(valid_feats, dtype=np.float32))
+    if valid is not None: y_eval, pred = np.asarray(valid[1]), probe.predict(np.asarray(valid[0], dtype=np.float32))
     names = [str(vocab[i]) for i in np.unique(np.concatenate([y_eval, pred]))] if vocab is not None else None
     acc = accuracy_score(y_eval, pred)
     return AttrDict(accuracy=acc, error_rate=1 - acc, macro_f1=f1_score(y_eval, pred, average='macro'), C=float(np.ravel(getattr(probe[-1], 'C_', 1.))[0]),

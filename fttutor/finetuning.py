@@ -136,4 +136,4 @@ def probe_accuracy(learn:Learner, dls_probe) -> float:
     probe_learn = Learner(dls_probe, learn.model, loss_func=learn.loss_func)
     trn = extract_features(probe_learn, dls_probe.train, cache=False, progress=False)
     val = extract_features(probe_learn, dls_probe.valid, cache=False, progress=False)
-    return linear_probe(trn.feats, trn.labels, val.feats, val.labels).accuracy
+    return linear_probe(trn, val).accuracy

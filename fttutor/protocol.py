@@ -112,7 +112,7 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     dls = [learn.dls.train, *learn.dls.loaders[1:]]
     with measure() as m:
         with measure() as m_ext: feats = [extract_features(learn, dl, cache=False, progress=False) for dl in dls]
-        res = linear_probe(feats[0].feats, feats[0].labels, feats[1].feats, feats[1].labels)
+        res = linear_probe(*feats[:2])
     pred = lambda f: res.probe.predict(np.asarray(f.feats, dtype=np.float32))
     test = label_scores(feats[2].labels, pred(feats[2])) if len(feats) > 2 else None
     rep, n_cls, nf = freeze_report(learn), len(learn.dls.vocab), feats[0].feats.shape[1]

@@ -201,7 +201,7 @@ def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
     rows, cms, want = [], {}, {'plain': 'plain' in variants, 'weighted': any(v != 'plain' for v in variants)}
     for v, cw in (('plain', None), ('weighted', 'balanced')):
         if not want[v]: continue
-        with measure() as m: res = linear_probe(trn.feats, trn.labels, val.feats, y_val, class_weight=cw)
+        with measure() as m: res = linear_probe(trn, (val.feats, y_val), class_weight=cw)
         pred = lambda f: res.probe.predict(np.asarray(f.feats, dtype=np.float32))
         k, p_tst = trn.feats.shape[1] * n_cls + n_cls, pred(tst)
         cms[('linear_probe', v)] = cm = confusion((y_tst, p_tst), trn.vocab)
