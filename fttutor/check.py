@@ -48,7 +48,7 @@ def _check_drugs():
 def _check_training(p):
     dls = image_dls('photos', profile=p)
     learn = transfer_learner(dls, 'tf_efficientnet_lite0')  # the offline arch, whatever the profile
-    with learn.no_bar(), learn.no_logging():
+    with quiet(learn):
         learn.fit_one_cycle(1, 1e-2)
         err = float(learn.validate()[1])
     n_groups = len(learn.opt.param_groups)

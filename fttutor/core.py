@@ -17,7 +17,7 @@ from fastai.torch_core import set_seed
 __all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
            'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'OfflineError',
            'offline_forced', 'is_online', 'require_online', 'block_network', 'offline_mode', 'lesson_setup',
-           'Measurement', 'measure']
+           'Measurement', 'measure', 'n_params', 'quiet']
 
 # %% ../nbs/00_core.ipynb #1294c0fe
 def device_kind() -> str:
@@ -268,3 +268,16 @@ def measure(label:str=''):
         else: peak = _peak_rss_mb()
         m.peak_ram_mb, m.ram_delta_mb = peak, max(0., peak - start_rss)
         if cuda: m.peak_cuda_mb = torch.cuda.max_memory_allocated() / 2**20
+
+# %% ../nbs/00_core.ipynb #eb72787c
+def n_params(ps, # a module, or an iterable of tensors
+             trainable:bool=False # count only the tensors that require gradients
+            ) -> int:
+    "How many numbers `ps` holds"
+    ps = ps.parameters() if isinstance(ps, torch.nn.Module) else ps
+    return sum(p.numel() for p in ps if p.requires_grad or not trainable)
+
+@contextmanager
+def quiet(learn):
+    "Inside the block, `learn` shows no progress bar and no epoch table"
+    with learn.no_bar(), learn.no_logging(): yield learn

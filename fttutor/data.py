@@ -6,12 +6,13 @@ Docs: https://fttutor.github.io/fttutor/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #60a9b531
 from __future__ import annotations
+from fastcore.meta import delegates
 import re, html, shutil, tempfile, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
 from fastcore.basics import ifnone, patch
-from fastai.data.core import DataLoaders
+from fastai.data.core import DataLoaders, TfmdDL
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import get_image_files, parent_label
 from fastai.data.external import untar_data, URLs
@@ -264,6 +265,7 @@ def three_splits(df:pd.DataFrame, # from `image_items`, with a `split` column ('
     return df, f"{n.get('train', 0)} train, {n.get('valid', 0)} validation, {n.get('test', 0)} test images: {how}"
 
 # %% ../nbs/02_data.ipynb #88d03463
+@delegates(TfmdDL.__init__)
 def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an image folder
               profile=None,    # lesson profile (default: `lesson_profile()`)
               size:int=None, bs:int=None, valid_pct:float=None, seed:int=None,

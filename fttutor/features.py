@@ -6,6 +6,7 @@ Docs: https://fttutor.github.io/fttutor/features.html.md"""
 
 # %% ../nbs/04_features.ipynb #15799fb0
 from __future__ import annotations
+from fastcore.meta import delegates
 import hashlib, os, pickle, shutil, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -302,6 +303,7 @@ def features_dls(train:Features, valid:Features, bs:int=64, vocab=None) -> DataL
     return dls
 
 # %% ../nbs/04_features.ipynb #e8ecd51c
+@delegates(Learner.__init__)
 def features_learner(train:Features, valid:Features, # cached features from `extract_features`
                      head:str='fastai', # 'fastai' (the `vision_learner` head, without pooling) or 'linear'
                      bs:int=64, metrics=error_rate, vocab=None, **kwargs) -> Learner:

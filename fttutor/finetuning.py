@@ -122,7 +122,7 @@ def lp_ft(self:Learner, steps:int, lr:float=1e-3, lr_mult:float=100, lp_epochs:i
         raise ValueError("lp_ft needs a fastai vision model (body, head) whose head starts with AdaptiveConcatPool2d, as transfer_learner makes")
     trn, val = (extract_features(self, dl, pool='avgmax', cache=False, progress=False) for dl in (self.dls.train, self.dls.valid))
     probe = features_learner(trn, val, head='fastai', bs=min(64, len(trn.labels)), vocab=self.dls.vocab)
-    with probe.no_bar(), probe.no_logging():
+    with quiet(probe):
         probe.fit_one_cycle(lp_epochs, lp_lr)
         self.lp_valid_accuracy = 1 - float(probe.validate()[1])
     for dst, trained in zip(list(head)[2:], probe.model): dst.load_state_dict(trained.state_dict())

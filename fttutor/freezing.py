@@ -64,11 +64,11 @@ def freeze_report(learn:Learner, # any fastai Learner
         ps = [p for p in learn.model.parameters() if gid.get(id(p)) == i]
         ns = [m for _, m, g in norms if g == i]
         bns = [m for m in ns if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-        rows.append(dict(group=str(i), params=sum(p.numel() for p in ps), trainable=sum(p.numel() for p in ps if p.requires_grad), lr=lr,
+        rows.append(dict(group=str(i), params=n_params(ps), trainable=n_params(ps, trainable=True), lr=lr,
                          norm_layers=len(ns), norm_trainable=sum(next(m.parameters()).requires_grad for m in ns),
                          bn_stats_update=sum(not _bn_stats_frozen(learn, m) for m in bns)))
     outside = [p for p in learn.model.parameters() if id(p) not in gid]
-    if outside: rows.append(dict(group='no group', params=sum(p.numel() for p in outside), trainable=0, lr=np.nan,
+    if outside: rows.append(dict(group='no group', params=n_params(outside), trainable=0, lr=np.nan,
                                  norm_layers=0, norm_trainable=0, bn_stats_update=0))
     df = pd.DataFrame(rows)
     tot = df.drop(columns=['group', 'lr']).sum()
@@ -83,8 +83,8 @@ def _module_report(learn) -> pd.DataFrame:
     for name, m in learn.model.named_modules():
         ps = list(m.parameters(recurse=False))
         if not ps: continue
-        rows.append(dict(module=name, type=type(m).__name__, group=gid.get(id(ps[0])), params=sum(p.numel() for p in ps),
-                         trainable=sum(p.numel() for p in ps if p.requires_grad), is_norm=isinstance(m, norm_types),
+        rows.append(dict(module=name, type=type(m).__name__, group=gid.get(id(ps[0])), params=n_params(ps),
+                         trainable=n_params(ps, trainable=True), is_norm=isinstance(m, norm_types),
                          train_mode=m.training))
     return pd.DataFrame(rows)
 

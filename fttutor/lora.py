@@ -34,8 +34,10 @@ def lora_targets(model:nn.Module, # a `TextClassifier`, or a fastai vision model
     if which not in ('auto', 'all'): raise ValueError(f"which must be 'auto' or 'all', not {which!r}")
     body, prefix = (model.encoder, 'encoder.') if isinstance(model, TextClassifier) else (model[0], f"{next(iter(model._modules))}.")
     names = [prefix + n for n, m in body.named_modules() if _adaptable(m)]
-    qv = [n for n in names if n.split('.')[-1] in ('query', 'value', 'q_lin', 'v_lin', 'q_proj', 'v_proj')]
-    return qv if which == 'auto' and isinstance(model, TextClassifier) and qv else names
+    if which == 'all' or not isinstance(model, TextClassifier): return names
+    from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as peft_defaults   # peft's own choice per model type
+    leaves = peft_defaults.get(getattr(model.encoder.config, 'model_type', None), ())
+    return [n for n in names if n.split('.')[-1] in leaves] or names
 
 # %% ../nbs/08_lora.ipynb #e7f6d98f
 def _named_head(model:nn.Module) -> tuple:

@@ -6,6 +6,7 @@ Docs: https://fttutor.github.io/fttutor/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #a32dfac8
 from __future__ import annotations
+from fastcore.meta import delegates
 from pathlib import Path
 import torch, timm, torchvision
 import numpy as np
@@ -85,18 +86,22 @@ def _tv_cfg(name:str) -> dict:
     return dict(input_size=(3, t.crop_size[0], t.crop_size[0]), mean=tuple(t.mean), std=tuple(t.std),
                 interpolation='bilinear', crop_pct=t.crop_size[0]/t.resize_size[0], crop_mode='center', num_classes=1000)
 
+def _arch_source(arch, pretrained:bool) -> tuple:
+    "The one dispatch on `arch`: `(torchvision builder, {})`, or `(timm name, timm keyword arguments)` with the offline weights file"
+    if pretrained: check_arch_available(arch)
+    name = getattr(arch, '__name__', arch)
+    if is_torchvision_arch(arch): return getattr(torchvision.models, name), {}
+    if not isinstance(arch, str): raise ValueError(f"Unknown arch {arch!r}: use a torchvision or timm model name")
+    return name, (dict(pretrained_cfg_overlay=dict(file=str(OFFLINE_ARCHS[name]()))) if pretrained and name in OFFLINE_ARCHS else {})
+
 def pretrained_model(arch:str='tf_efficientnet_lite0', # timm or torchvision name
                      pretrained:bool=True # False: the same architecture with random weights
                     ) -> nn.Module:
     "`arch` with its ImageNet weights and original 1000-class classifier, in eval mode"
-    if pretrained: check_arch_available(arch)
-    name = getattr(arch, '__name__', arch)
-    if is_torchvision_arch(name):
-        m = torchvision.models.get_model(name, weights='DEFAULT' if pretrained else None)
-        m.pretrained_cfg = _tv_cfg(name)
-    elif name in OFFLINE_ARCHS and pretrained:
-        m = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(OFFLINE_ARCHS[name]())))
-    else: m = timm.create_model(name, pretrained=pretrained)
+    src, kw = _arch_source(arch, pretrained)
+    if isinstance(src, str): return timm.create_model(src, pretrained=pretrained, **kw).eval()
+    m = src(weights='DEFAULT' if pretrained else None)
+    m.pretrained_cfg = _tv_cfg(src.__name__)
     return m.eval()
 
 # %% ../nbs/01_models.ipynb #ccaa636c
@@ -135,6 +140,7 @@ def timm_stage_splitter(n_body_groups:int=2 # how many groups to cut the body's 
     return _split
 
 # %% ../nbs/01_models.ipynb #2407247d
+@delegates(vision_learner)
 def transfer_learner(dls, # fastai `DataLoaders` of images and categories
                      arch='tf_efficientnet_lite0', # timm name, torchvision name or torchvision builder
                      n_body_groups:int=2, # stage-wise body groups for timm archs (torchvision archs keep fastai's split)
@@ -144,14 +150,8 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
                      **kwargs # passed to fastai's `vision_learner`
                     ) -> Learner:
     "A fastai `vision_learner` on `arch`'s pretrained body with a new head and meaningful parameter groups"
-    if pretrained: check_arch_available(arch)
-    name = getattr(arch, '__name__', arch)
-    if is_torchvision_arch(arch): arch = getattr(torchvision.models, name)
-    else:
-        if not isinstance(arch, str): raise ValueError(f"Unknown arch {arch!r}: use a torchvision or timm model name")
-        kwargs.setdefault('splitter', timm_stage_splitter(n_body_groups))
-        if pretrained and name in OFFLINE_ARCHS:
-            kwargs['pretrained_cfg_overlay'] = dict(file=str(OFFLINE_ARCHS[name]()))
+    arch, kw = _arch_source(arch, pretrained)
+    if isinstance(arch, str): kwargs = dict(splitter=timm_stage_splitter(n_body_groups), **kw, **kwargs)
     kwargs.setdefault('path', Path('.'))  # models/ goes here, not into the (possibly generated) dataset folder
     learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
     if mixed_precision(fp16): learn = learn.to_fp16()

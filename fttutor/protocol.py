@@ -36,7 +36,7 @@ def scores(learn:Learner, ds_idx:int=1 # 0 train (in order), 1 validation, 2 tes
     "Accuracy and macro-F1 of `learn` on one of its loaders; None when it has no such loader"
     if ds_idx >= len(learn.dls.loaders): return None
     dl = learn.dls.train.new(shuffle=False, drop_last=False) if ds_idx == 0 else learn.dls.loaders[ds_idx]
-    with learn.no_bar(), learn.no_logging(): preds, targs = learn.get_preds(dl=dl)
+    with quiet(learn): preds, targs = learn.get_preds(dl=dl)
     return label_scores(targs, preds.argmax(1))
 
 # %% ../nbs/10_protocol.ipynb #fd8fe507
@@ -137,7 +137,7 @@ def run_strategy(key:str, # a key of `STRATEGIES`
         set_seed(seed, reproducible=True)
         learn, curve = make_learner(pretrained=s.init == 'pretrained'), Curve()
         cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else [])
-        with measure() as m, learn.no_bar(), learn.no_logging(), learn.added_cbs(cbs): s.train(learn, steps, base * s.lr_factor)
+        with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, steps, base * s.lr_factor)
         search_s += m.wall_s
         valid = scores(learn, 1)
         tried[base * s.lr_factor] = valid['accuracy']

@@ -67,14 +67,14 @@ def encoder_layers(encoder:nn.Module) -> tuple:
     raise ValueError(f"No stack of layers (a ModuleList) found in {type(encoder).__name__}")
 
 # %% ../nbs/07_text.ipynb #cd2d01e2
-def text_splitter(n_layer_groups:int=2 # how many groups to cut the stack of layers into
+def text_splitter(n_body_groups:int=2 # how many groups to cut the stack of layers into
                  ):
-    "A fastai splitter for `TextClassifier`: embeddings (and everything outside the stack), the layers in `n_layer_groups` chunks, the head"
+    "A fastai splitter for `TextClassifier`: embeddings (and everything outside the stack), the layers in `n_body_groups` chunks, the head"
     def _split(model):
         _, layers = encoder_layers(model.encoder)
         in_stack = {id(o) for o in layers.parameters()}
         rest = [o for o in model.encoder.parameters() if id(o) not in in_stack]
-        chunks = np.array_split(np.arange(len(layers)), n_layer_groups)
+        chunks = np.array_split(np.arange(len(layers)), n_body_groups)
         return [rest] + [[o for i in c for o in layers[int(i)].parameters()] for c in chunks] + [list(model.head.parameters())]
     return _split
 
@@ -121,17 +121,20 @@ def text_dls(train:pd.DataFrame, valid:pd.DataFrame, # DataFrames with `text` an
 # %% ../nbs/07_text.ipynb #bda21ea3
 def class_weights(labels, # integer labels of the training set
                   n_classes:int=None) -> torch.Tensor:
-    "Balanced class weights, `n / (n_classes * count)` per class"
-    counts = np.bincount(np.asarray(labels), minlength=ifnone(n_classes, 0))
-    if (counts == 0).any(): raise ValueError(f"Class(es) {np.flatnonzero(counts == 0).tolist()} have no training examples")
-    return torch.tensor(len(labels) / (len(counts) * counts), dtype=torch.float)
+    "Balanced class weights, `n / (n_classes * count)` per class (scikit-learn's `compute_class_weight('balanced')`)"
+    from sklearn.utils.class_weight import compute_class_weight
+    labels = np.asarray(labels)
+    classes = np.arange(ifnone(n_classes, labels.max() + 1))
+    missing = np.setdiff1d(classes, labels)
+    if len(missing): raise ValueError(f"Class(es) {missing.tolist()} have no training examples")
+    return torch.tensor(compute_class_weight('balanced', classes=classes, y=labels), dtype=torch.float)
 
 # %% ../nbs/07_text.ipynb #a9bf3bb2
 def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `label` columns
                  model:str=None, # encoder name (default: the profile's `text_model`)
                  profile=None, max_len:int=None, bs:int=None,
                  loss:str='plain', # 'plain' cross-entropy, or 'weighted' by balanced class weights
-                 oversample:bool=False, n_layer_groups:int=2, dropout:float=0.1, fp16:bool=None,
+                 oversample:bool=False, n_body_groups:int=2, dropout:float=0.1, fp16:bool=None,
                  test=None, # a held-out test DataFrame (or CSV path): the third loader
                  **kwargs) -> Learner:
     "A fastai `Learner` over a pretrained text encoder with a new head; 4 parameter groups (embeddings, lower, upper layers, head)"
@@ -142,7 +145,7 @@ def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `labe
     dls = text_dls(train, valid, tokenizer, ifnone(max_len, p.text_max_len), ifnone(bs, p.get('text_bs', 32)), oversample=oversample, test=test)
     weight = class_weights(dls.train.dataset.labels, len(dls.vocab)).to(dls.device) if loss == 'weighted' else None
     learn = Learner(dls, TextClassifier(encoder, len(dls.vocab), dropout), loss_func=CrossEntropyLossFlat(weight=weight),
-                    metrics=[accuracy, F1Score(average='macro')], splitter=text_splitter(n_layer_groups), train_bn=False, **kwargs)
+                    metrics=[accuracy, F1Score(average='macro')], splitter=text_splitter(n_body_groups), train_bn=False, **kwargs)
     if mixed_precision(fp16, p): learn.to_fp16()
     return learn
 
@@ -152,7 +155,7 @@ def classify_texts(learn:Learner, texts, bs:int=64) -> pd.DataFrame:
     dls, texts = learn.dls, [str(o) for o in texts]
     dl = DataLoader(TokenisedTexts(texts, np.zeros(len(texts), dtype=int), dls.tokenizer, dls.max_len),
                     bs=bs, create_batch=_pad_batch(dls.tokenizer), device=dls.device)
-    with learn.no_bar(), learn.no_logging(): probs = learn.get_preds(dl=dl)[0].float()
+    with quiet(learn): probs = learn.get_preds(dl=dl)[0].float()
     df = pd.DataFrame(probs.numpy().round(3), columns=[f"p({v})" for v in dls.vocab])
     df.insert(0, 'label', [dls.vocab[i] for i in probs.argmax(1)]); df.insert(0, 'text', texts)
     return df
@@ -163,7 +166,7 @@ def confusion(source, # a `Learner` (one of its loaders) or `(targets, predictio
              ) -> pd.DataFrame:
     "Confusion matrix: rows are true classes, columns predicted, with each class's recall"
     if isinstance(source, Learner):
-        with source.no_bar(), source.no_logging(): preds, targs = source.get_preds(ds_idx=ds_idx)
+        with quiet(source): preds, targs = source.get_preds(ds_idx=ds_idx)
         source, vocab = (targs.numpy(), preds.argmax(1).numpy()), ifnone(vocab, source.dls.vocab)
     from sklearn.metrics import confusion_matrix
     targs, preds = map(np.asarray, source)
@@ -174,12 +177,12 @@ def confusion(source, # a `Learner` (one of its loaders) or `(targets, predictio
     return cm
 
 def plot_confusion(cm:pd.DataFrame, ax=None, title:str=''):
-    "Heat map of a `confusion` table (counts, rows normalised for the colour)"
+    "A `confusion` table drawn by scikit-learn's `ConfusionMatrixDisplay`, each row normalised (the diagonal is each class's recall)"
+    from sklearn.metrics import ConfusionMatrixDisplay
     counts = cm.drop(columns='recall')
     ax = ax or plt.subplots(figsize=(4, 3.5))[1]
-    ax.imshow(counts.div(counts.sum(axis=1).clip(lower=1), axis=0), cmap='Blues', vmin=0, vmax=1)
-    for (i, j), v in np.ndenumerate(counts.values): ax.text(j, i, v, ha='center', va='center')
-    ax.set_xticks(range(len(counts.columns)), counts.columns); ax.set_yticks(range(len(counts)), counts.index)
+    rows = counts.div(counts.sum(axis=1).clip(lower=1), axis=0).values
+    ConfusionMatrixDisplay(rows, display_labels=list(counts.columns)).plot(ax=ax, cmap='Blues', values_format='.2f', colorbar=False, im_kw=dict(vmin=0, vmax=1))
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title)
     return ax
 
@@ -195,7 +198,7 @@ def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
     from fttutor.protocol import result_row, label_scores
     st = text_encoder(model)
     with measure() as m_ext: trn, val, tst = (extract_features(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid, test))
-    n_cls, n_enc = len(trn.vocab), sum(o.numel() for o in st.parameters())
+    n_cls, n_enc = len(trn.vocab), n_params(st)
     codes = {v: i for i, v in enumerate(trn.vocab)}
     y_val, y_tst = np.asarray(valid.label.map(codes)), np.asarray(test.label.map(codes))   # the training vocabulary's codes
     rows, cms, want = [], {}, {'plain': 'plain' in variants, 'weighted': any(v != 'plain' for v in variants)}
