@@ -50,8 +50,8 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
     p = lesson_profile(profile)
-    source, arch, seed = ifnone(source, p.dataset), ifnone(arch, p.arch), ifnone(seed, p.seed)
-    steps, bs, lrs = ifnone(steps, p.get('steps', 24)), ifnone(bs, p.get('step_bs', p.bs)), _floats(ifnone(lrs, p.get('lrs', 1e-3)))
+    source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=arch, seed=seed, steps=steps, step_bs=bs, lrs=lrs)
+    lrs = _floats(lrs)
     names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
     if not lrs or min(lrs) <= 0: raise ValueError(f"learning rates must be positive numbers, not {lrs}")

@@ -15,7 +15,7 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
-           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'OfflineError',
+           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'from_profile', 'OfflineError',
            'offline_forced', 'is_online', 'require_online', 'block_network', 'offline_mode', 'lesson_setup',
            'Measurement', 'measure', 'n_params', 'quiet']
 
@@ -121,6 +121,13 @@ def mixed_precision(fp16:bool=None, # an explicit choice; None: the profile's
                    ) -> bool:
     "Train in mixed precision? `fp16` if given, else the profile's `fp16`; never without CUDA"
     return bool(ifnone(fp16, lesson_profile(profile).fp16)) and torch.cuda.is_available()
+
+# %% ../nbs/00_core.ipynb #15851343
+def from_profile(p, # a profile from `lesson_profile`
+                 **given # profile field = the caller's value (None: take the profile's)
+                ) -> list:
+    "The caller's values in order, each `None` replaced by the profile field its keyword names"
+    return [p.get(k) if v is None else v for k, v in given.items()]
 
 # %% ../nbs/00_core.ipynb #4b14677a
 class OfflineError(RuntimeError):

@@ -77,24 +77,22 @@ def _photo_sources() -> dict:
                 daisy=load_sample_image('flower.jpg'), grass=skd.grass(), gravel=skd.gravel(), rocket=skd.rocket(),
                 temple=load_sample_image('china.jpg'))
 
-def _cell_patches(img, n:int, cells:list, grid:int, rng) -> list:
-    "`n` square patches of random size and position, each inside one of the grid `cells` `(row, col)` of `img`"
+def _cell_patches(img, n:int, cells:list, grid:int, rng):
+    "Yield `n` square patches of random size and position, each inside one of the grid `cells` `(row, col)` of `img`"
     ch, cw = img.shape[0] // grid, img.shape[1] // grid
-    out = []
     for _ in range(n):
         r, c = cells[rng.integers(len(cells))]
         s = int(rng.uniform(0.5, 1.0) * min(ch, cw))
         y, x = r * ch + rng.integers(0, ch - s + 1), c * cw + rng.integers(0, cw - s + 1)
-        out.append(img[y:y+s, x:x+s])
-    return out
+        yield img[y:y+s, x:x+s]
 
 # %% ../nbs/02_data.ipynb #67d86218
 def _photo_cells(grid:int) -> dict:
     "The grid cells of each split: train on one colour of a checkerboard; valid and test share the other colour, alternate rows"
-    cells = [(r, c) for r in range(grid) for c in range(grid)]
-    return dict(train=[(r, c) for r, c in cells if (r + c) % 2 == 0],
-                valid=[(r, c) for r, c in cells if (r + c) % 2 == 1 and r % 2 == 0],
-                test=[(r, c) for r, c in cells if (r + c) % 2 == 1 and r % 2 == 1])
+    split = {'train': [], 'valid': [], 'test': []}
+    for r in range(grid):
+        for c in range(grid): split['train' if (r + c) % 2 == 0 else 'valid' if r % 2 == 0 else 'test'].append((r, c))
+    return split
 
 def photos_folder(n_train:int=60, # patches per class for training
                   n_valid:int=20, # patches per class for validation
@@ -105,8 +103,8 @@ def photos_folder(n_train:int=60, # patches per class for training
         rng, cells = np.random.default_rng(seed), _photo_cells(grid)
         for cls, img in _photo_sources().items():
             for split, n in (('train', n_train), ('valid', n_valid), ('test', n_test)):
-                for i, patch in enumerate(_cell_patches(img, n, cells[split], grid, rng)):
-                    _save_img(patch, d/split/cls/f'{cls}_{i:03d}.jpg', quality=90)
+                for i, crop in enumerate(_cell_patches(img, n, cells[split], grid, rng)):
+                    _save_img(crop, d/split/cls/f'{cls}_{i:03d}.jpg', quality=90)
     return _build_once(f'photos-v3-{n_train}-{n_valid}-{n_test}-{seed}-{grid}', _build)
 
 # %% ../nbs/02_data.ipynb #4bf919f2
@@ -276,10 +274,10 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
               batch_tfms=None, num_workers:int=None, **kwargs):
     "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
     p = lesson_profile(profile)
-    size, bs, seed = ifnone(size, p.img_size), ifnone(bs, p.bs), ifnone(seed, p.seed)
-    valid_pct, samples_per_class = ifnone(valid_pct, p.valid_pct), ifnone(samples_per_class, p.samples_per_class)
+    size, bs, seed, valid_pct, test_pct, samples_per_class, num_workers = from_profile(
+        p, img_size=size, bs=bs, seed=seed, valid_pct=valid_pct, test_pct=test_pct, samples_per_class=samples_per_class, num_workers=num_workers)
     path, label_func = dataset_source(source)
-    df, note = three_splits(image_items(path, label_func), valid_pct, ifnone(test_pct, p.get('test_pct', 0.)), seed)
+    df, note = three_splits(image_items(path, label_func), valid_pct, test_pct or 0., seed)
     if samples_per_class:
         trn = df[df.split == 'train']
         df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.split != 'train']])
@@ -290,7 +288,7 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
     dblock = DataBlock(blocks=(ImageBlock(PILImageAnyDepth), CategoryBlock), get_items=lambda _: list(df.fname), get_y=label_func,
                        splitter=lambda items: [[i for i, f in enumerate(items) if split_of[f] == s] for s in splits],
                        item_tfms=ifnone(item_tfms, Resize(size)), batch_tfms=batch_tfms)
-    dls = dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=ifnone(num_workers, p.num_workers), **kwargs)
+    dls = dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=num_workers, **kwargs)
     dls.split_note = note
     return dls
 

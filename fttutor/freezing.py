@@ -20,9 +20,8 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['freeze_report', 'check_groups', 'n_param_groups', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer',
-           'feature_extraction_mode', 'add_bn_freeze', 'fastai_freeze_mode', 'snapshot', 'changed_tensors',
-           'train_one_batch']
+__all__ = ['n_param_groups', 'freeze_report', 'check_groups', 'plot_freeze', 'FreezeExplorer', 'freeze_explorer', 'add_bn_freeze',
+           'feature_extraction_mode', 'fastai_freeze_mode', 'snapshot', 'changed_tensors', 'train_one_batch']
 
 # %% ../nbs/05_freezing.ipynb #c90e37d9
 def _param_lists(learn) -> list:
@@ -30,6 +29,10 @@ def _param_lists(learn) -> list:
     if learn.opt is not None: return learn.opt.param_lists
     ps = L(learn.splitter(learn.model))
     return L(L(g) for g in ps) if len(ps) and isinstance(ps[0], (L, list, tuple)) else L([ps])
+
+def n_param_groups(learn:Learner) -> int:
+    "How many parameter groups the optimizer of `learn` has (or will have)"
+    return len(_param_lists(learn))
 
 def _group_of(learn) -> dict:
     "Map each parameter (by id) to the index of its parameter group"
@@ -102,11 +105,6 @@ def check_groups(learn:Learner) -> Learner:
                       f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
     return learn
 
-# %% ../nbs/05_freezing.ipynb #af5229c6
-def n_param_groups(learn:Learner) -> int:
-    "How many parameter groups the optimizer of `learn` has (or will have)"
-    return len(_param_lists(learn))
-
 # %% ../nbs/05_freezing.ipynb #e71f8315
 @patch
 def safe_freeze_to(self:Learner, n:int # freeze the first `n` groups (negative: all but the last `-n`)
@@ -167,26 +165,25 @@ def freeze_explorer(learn:Learner) -> FreezeExplorer:
     return FreezeExplorer(learn)
 
 # %% ../nbs/05_freezing.ipynb #170700ba
-def feature_extraction_mode(learn:Learner) -> Learner:
-    "Freeze the whole body, norm layers included, with BatchNorm in eval mode (fastai's `BnFreeze`); only the head trains"
-    learn.train_bn = False
+def _freeze_with(learn:Learner, train_bn:bool) -> Learner:
+    "fastai's `freeze()` on a new optimizer, with norm layers in frozen groups trainable or not"
+    learn.train_bn = train_bn
     learn.create_opt()
     learn.freeze()
-    return add_bn_freeze(learn)
+    return learn
 
 def add_bn_freeze(learn:Learner) -> Learner:
     "Add fastai's `BnFreeze` to `learn` unless it has one: BatchNorm in frozen groups stays in eval mode, its statistics fixed"
-    if not learn._grab_cbs(BnFreeze): learn.add_cb(BnFreeze())
-    return learn
+    return learn if learn._grab_cbs(BnFreeze) else learn.add_cb(BnFreeze())
+
+def feature_extraction_mode(learn:Learner) -> Learner:
+    "Freeze the whole body, norm layers included, with BatchNorm in eval mode (fastai's `BnFreeze`); only the head trains"
+    return add_bn_freeze(_freeze_with(learn, train_bn=False))
 
 # %% ../nbs/05_freezing.ipynb #87305dc1
 def fastai_freeze_mode(learn:Learner) -> Learner:
     "fastai's default: `train_bn=True` (norm layers train in frozen groups), no `BnFreeze`, then `freeze()`"
-    learn.train_bn = True
-    learn.remove_cb(BnFreeze)   # fastai removes every callback of the class
-    learn.create_opt()
-    learn.freeze()
-    return learn
+    return _freeze_with(learn.remove_cb(BnFreeze), train_bn=True)   # fastai removes every callback of the class
 
 # %% ../nbs/05_freezing.ipynb #fa07f135
 def snapshot(model:nn.Module) -> dict:

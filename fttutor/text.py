@@ -131,7 +131,7 @@ def class_weights(labels, # integer labels of the training set
 
 # %% ../nbs/07_text.ipynb #a9bf3bb2
 def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `label` columns
-                 model:str=None, # encoder name (default: the profile's `text_model`)
+                 text_model:str=None, # encoder name (default: the profile's `text_model`)
                  profile=None, max_len:int=None, bs:int=None,
                  loss:str='plain', # 'plain' cross-entropy, or 'weighted' by balanced class weights
                  oversample:bool=False, n_body_groups:int=2, dropout:float=0.1, fp16:bool=None,
@@ -141,8 +141,9 @@ def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `labe
     if loss not in ('plain', 'weighted'): raise ValueError(f"loss must be 'plain' or 'weighted', not {loss!r}")
     p = lesson_profile(profile)
     train, valid, test = text_df(train), text_df(valid), None if test is None else text_df(test)
-    encoder, tokenizer = hf_encoder(ifnone(model, p.text_model))
-    dls = text_dls(train, valid, tokenizer, ifnone(max_len, p.text_max_len), ifnone(bs, p.get('text_bs', 32)), oversample=oversample, test=test)
+    text_model, max_len, bs = from_profile(p, text_model=text_model, text_max_len=max_len, text_bs=bs)
+    encoder, tokenizer = hf_encoder(text_model)
+    dls = text_dls(train, valid, tokenizer, max_len, bs, oversample=oversample, test=test)
     weight = class_weights(dls.train.dataset.labels, len(dls.vocab)).to(dls.device) if loss == 'weighted' else None
     learn = Learner(dls, TextClassifier(encoder, len(dls.vocab), dropout), loss_func=CrossEntropyLossFlat(weight=weight),
                     metrics=[accuracy, F1Score(average='macro')], splitter=text_splitter(n_body_groups), train_bn=False, **kwargs)
@@ -218,7 +219,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                  strategies=('head_only', 'fine_tune'), # keys of `fttutor.protocol.STRATEGIES`
                  variants=('plain', 'weighted', 'oversampled'), # loss / sampling variants (`VARIANTS`)
                  probe:bool=True, # add the linear-probe rows
-                 model:str=None,
+                 text_model:str=None, # encoder name (default: the profile's)
                  steps:int=None, # optimiser steps for every trained rung (default: `epochs` passes over the training texts)
                  epochs:int=None, lr:float=1e-3, seed:int=None, profile=None,
                  keep_learners:bool=False # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
@@ -227,14 +228,14 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     from fttutor.data import text_dataset, text_splits
     from fttutor.protocol import ladder
     p = lesson_profile(profile)
-    seed = ifnone(seed, p.seed)
+    seed, text_model, epochs, text_bs = from_profile(p, seed=seed, text_model=text_model, epochs=epochs, text_bs=None)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
     if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")
-    model, variants = ifnone(model, p.text_model), list(variants)
+    variants = list(variants)
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
-    steps = ifnone(steps, ifnone(epochs, p.epochs) * max(1, len(train) // min(p.get('text_bs', 32), len(train))))
-    rows, cms = _probe_rows(train, valid, test, model, p.text_max_len, variants, seed) if probe else ([], {})
+    steps = ifnone(steps, epochs * max(1, len(train) // min(text_bs, len(train))))
+    rows, cms = _probe_rows(train, valid, test, text_model, p.text_max_len, variants, seed) if probe else ([], {})
     learners = {}
     for v in progress_bar(variants):
         def _extra(learn, row):
@@ -244,7 +245,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                 for o in learn.model.parameters(): o.grad = None
             return {'variant': v, **_recall_cols(cm)}
         def _make(pretrained=True):
-            return text_learner(train, valid, model, profile=p, test=test, **VARIANTS[v])
+            return text_learner(train, valid, text_model, profile=p, test=test, **VARIANTS[v])
         rows += ladder(_make, strategies, steps, [lr], 'train', seed, extra=_extra).reset_index().to_dict('records')
     df = _tidy_text(pd.DataFrame(rows))
     df.attrs.update(confusion=cms, learners=learners, steps=steps)

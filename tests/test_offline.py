@@ -31,7 +31,7 @@ def test_online_text_learner_fails_fast():
     "A BERT learner offline: refused before any data is tokenised or weights are looked for"
     _fails_fast(lambda: hf_encoder('bert-base-uncased'), "hf_encoder('all-MiniLM-L6-v2')")
     tr = text_dataset('drugs')[0]
-    _fails_fast(lambda: text_learner(tr, tr, model='bert-base-uncased'), "all-MiniLM-L6-v2")
+    _fails_fast(lambda: text_learner(tr, tr, text_model='bert-base-uncased'), "all-MiniLM-L6-v2")
 
 def test_online_datasets_fail_fast():
     _fails_fast(lambda: image_dls('pets'), "image_dls('photos')")
