@@ -24,7 +24,7 @@ from .protocol import STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, p
 # %% auto #0
 __all__ = ['compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary', 'verdict_sentences',
            'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
-           'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'body_stages', 'layer_probe',
+           'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe',
            'recommend_freeze', 'decision_guide', 'cli_message', 'main']
 
 # %% ../nbs/09_compare.ipynb #dc0dce44
@@ -284,24 +284,15 @@ def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy') -> str:
     flips = [k2 for (k1, w1), (k2, w2) in zip(wins, wins[1:]) if w1 != w2]
     return f"{a} vs {b}: {desc}. " + (f"The curves cross before k={flips[0]}." if flips else "The curves do not cross in this range.")
 
-# %% ../nbs/09_compare.ipynb #a155d7b0
-def body_stages(learn) -> list:
-    "Names (in `learn.model`) of the body's stage outputs, shallow to deep, ending with the body's output"
-    body = learn.model[0]
-    m = getattr(body, 'model', None)
-    if m is not None and hasattr(m, 'blocks'): return [f'0.model.blocks.{i}' for i in range(len(m.blocks))] + ['0']
-    names = [n for n, c in body.named_children() if any(True for _ in c.parameters())]
-    return [f'0.{n}' for n in names[1:]] if len(names) > 1 else ['0']
-
 # %% ../nbs/09_compare.ipynb #c93d7662
-def layer_probe(learn, layers=None, progress:bool=True) -> pd.DataFrame:
-    "Linear-probe accuracy of the pooled features at each stage of `learn`'s body (frozen, pretrained)"
-    rows = []
-    layers = ifnone(layers, body_stages(learn))
-    for name in (progress_bar(layers) if progress else layers):
-        trn, val = (extract_features(learn, dl, layer=None if name == '0' else name, progress=False) for dl in (learn.dls.train, learn.dls.valid))
-        rows.append(dict(layer=name, n_features=trn.feats.shape[1], accuracy=linear_probe(trn, val).accuracy))
-    return pd.DataFrame(rows).set_index('layer')
+def layer_probe(learn, # a vision `Learner` (its body frozen and pretrained)
+                layers=None, # names in `learn.model`; default: the end of each of `body_stages`, then the body's output ('0')
+                progress:bool=True) -> pd.DataFrame:
+    "Linear-probe accuracy of the pooled features at each stage of `learn`'s body, every stage read in one pass over the data"
+    layers = list(ifnone(layers, [f'0.{n}' for n in body_stages(learn.model[0])] + ['0']))
+    trn, val = (extract_features(learn, dl, layer=layers, progress=progress) for dl in (learn.dls.train, learn.dls.valid))
+    return pd.DataFrame([dict(layer=n, n_features=trn[n].feats.shape[1], accuracy=linear_probe(trn[n], val[n]).accuracy)
+                         for n in layers]).set_index('layer')
 
 # %% ../nbs/09_compare.ipynb #bc2d72b8
 def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:

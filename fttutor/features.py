@@ -17,7 +17,7 @@ from fastcore.basics import AttrDict, ifnone
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
-from fastai.callback.hook import hook_output
+from fastai.callback.hook import hook_outputs
 from fastai.layers import AdaptiveConcatPool2d, Flatten
 from fastai.metrics import error_rate
 from fastai.losses import CrossEntropyLossFlat
@@ -165,14 +165,16 @@ def _extract_cached(d, # cache folder for this key, or None
     return (_finish(d, shards) if d else _join(shards)), False, n
 
 # %% ../nbs/04_features.ipynb #726b27e3
-def _image_batch_features(body, hook, pool):
-    "A function computing the pooled features at `hook` of one `(x, y)` batch (fp16 and channels-last on CUDA)"
+def _image_batch_features(body, hooks, pool):
+    "A function computing the pooled features at `hooks` (side by side) of one `(x, y)` batch (fp16 and channels-last on CUDA)"
     dev = _device(body)
     cuda = dev.type == 'cuda'
     def _compute(b):
         x = b[0].to(dev, memory_format=torch.channels_last) if cuda else b[0].to(dev)
         with torch.autocast('cuda', dtype=torch.float16, enabled=cuda): body(x)
-        return dict(feats=pool_features(hook.stored, pool).float().cpu().as_subclass(torch.Tensor),
+        feats = [pool_features(o, pool) for o in hooks.stored]
+        _compute.widths = [f.shape[1] for f in feats]
+        return dict(feats=(feats[0] if len(feats) == 1 else torch.cat(feats, 1)).float().cpu().as_subclass(torch.Tensor),
                     labels=b[1].cpu().as_subclass(torch.Tensor) if len(b) > 1 else None)
     return _compute
 
@@ -191,26 +193,33 @@ class Features(tuple):
 # %% ../nbs/04_features.ipynb #eb452c67
 def extract_features(model, # a `Learner`, a fastai vision model, or a timm or torchvision model (text encoders: `embed_texts`)
                      data,  # a fastai `DataLoader`, or items (with a `Learner`)
-                     layer:str=None, # name of the module to hook (`model.named_modules()`); default: the body's output
-                     pool:str='avg', # 'avg', 'max', 'avgmax' or None
+                     layer:str|list=None, # module name (`model.named_modules()`) to read, default: the body's output; a list: all in one pass
+                     pool:str='avg', # 'avg', 'max', 'avgmax' or None (None: one layer only)
                      cache=True, # True: disk cache under `fttutor_home()/'features'`; a folder: cache there; False: none
-                     bs:int=None, progress:bool=True) -> Features:
-    "Run the frozen image body once over `data`; return `(feats, labels)` as tensors, cached on disk"
+                     bs:int=None, progress:bool=True) -> Features|dict:
+    "Run the frozen image body once over `data`; return `(feats, labels)` as tensors (a `dict` of them by name for a list of layers), cached on disk"
     if _is_text_encoder(model): raise TypeError("extract_features is for image models; for a text encoder, use embed_texts(encoder, texts)")
     body, dl = feature_body(model), _feature_dl(model, data, bs)
-    target = dict((model.model if isinstance(model, Learner) else body).named_modules())[layer] if layer else body
+    many = isinstance(layer, (list, tuple))
+    if many and pool is None: raise ValueError("Several layers are read side by side, so they need a pool ('avg', 'max' or 'avgmax')")
+    mods = dict((model.model if isinstance(model, Learner) else body).named_modules())
+    targets = [mods[n] for n in layer] if many else [mods[layer] if layer else body]
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
     was_training = body.training
     body.eval()
     to_cl = _device(body).type == 'cuda' and all(p.is_contiguous() for p in body.parameters() if p.dim() == 4)
     if to_cl: body.to(memory_format=torch.channels_last)          # faster convolutions on CUDA...
     try:
-        with hook_output(target) as hook, torch.inference_mode():
-            res, hit, n = _extract_cached(_cache_dir(cache, key), dl, _image_batch_features(body, hook, pool), lambda b: len(b[0]), progress)
+        with hook_outputs(targets) as hooks, torch.inference_mode():
+            compute = _image_batch_features(body, hooks, pool)
+            res, hit, n = _extract_cached(_cache_dir(cache, key), dl, compute, lambda b: len(b[0]), progress)
+            if many and hit: compute(dl.one_batch()[:1])   # the widths of the layers, read off one batch
     finally:
         body.train(was_training)
         if to_cl: body.to(memory_format=torch.contiguous_format)  # ...and the caller's model is left as it came
-    return Features(res['feats'], res['labels'], from_cache=hit, n_computed=n, key=key, vocab=getattr(dl, 'vocab', None))
+    info = dict(from_cache=hit, n_computed=n, key=key, vocab=getattr(dl, 'vocab', None))
+    if not many: return Features(res['feats'], res['labels'], **info)
+    return {k: Features(f, res['labels'], **info) for k, f in zip(layer, res['feats'].split(compute.widths, 1))}
 
 # %% ../nbs/04_features.ipynb #4ab9ff62
 def _is_text_encoder(model) -> bool:

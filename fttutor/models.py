@@ -23,8 +23,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['OFFLINE_ARCHS', 'OFFLINE_TEXT_MODELS', 'lite0_weights_file', 'is_torchvision_arch', 'check_arch_available',
-           'pretrained_model', 'imagenet_preprocess', 'imagenet_top_k', 'timm_stage_splitter', 'transfer_learner',
-           'text_encoder', 'hf_encoder']
+           'pretrained_model', 'imagenet_preprocess', 'imagenet_top_k', 'body_stages', 'timm_stage_splitter',
+           'transfer_learner', 'text_encoder', 'hf_encoder']
 
 # %% ../nbs/01_models.ipynb #dee6ca41
 def _convert_by_position(src:dict, model:nn.Module) -> dict:
@@ -121,19 +121,31 @@ def imagenet_top_k(model:nn.Module, # a model from `pretrained_model`
     return pd.DataFrame(dict(imagenet_class=idx.tolist(), label=[info.index_to_description(int(i)) for i in idx], prob=p.numpy().round(3)))
 
 # %% ../nbs/01_models.ipynb #0302fccc
-def _body_stages(body:nn.Module) -> list:
-    "The body's parameters as an ordered list of stages (timm's coarse `group_matcher`, else its top-level children)"
-    if hasattr(body, 'group_matcher'):
-        named = dict(body.named_parameters())
-        groups = timm.models.group_parameters(body, body.group_matcher(coarse=True))
-        return [[named[n] for n in names] for _, names in sorted(groups.items())]
-    return [list(c.parameters()) for c in body.children() if any(True for _ in c.parameters())]
+def body_stages(body:nn.Module # a timm model, fastai's `TimmBody` around one, or a torchvision body
+               ) -> list:
+    "Names (in `body`) of the modules that end each stage, shallow to deep: timm's `feature_info`, else the children after the stem"
+    m = getattr(body, 'model', body)
+    pre = 'model.' if m is not body else ''
+    names = [f['module'] for f in getattr(m, 'feature_info', None) or []]
+    if not names: names = [n for n, c in m.named_children() if any(True for _ in c.parameters())][1:]
+    return [pre + n for n in names]
+
+def _stage_params(body:nn.Module) -> list:
+    "The body's parameters cut at `body_stages`: a stage takes every parameter up to its end (the last also what follows it)"
+    mods, stages = dict(body.named_modules()), body_stages(body)
+    owner = {id(p): i for i, n in enumerate(stages) for p in mods[n].parameters()}
+    groups, pending = [[] for _ in stages], []
+    for p in body.parameters():
+        pending.append(p)
+        if id(p) in owner: groups[owner[id(p)]] += pending; pending = []
+    groups[-1] += pending
+    return groups
 
 def timm_stage_splitter(n_body_groups:int=2 # how many groups to cut the body's stages into
                        ):
     "A fastai splitter for `Sequential(TimmBody, head)`: `n_body_groups` stage-wise body groups, then the head"
     def _split(m):
-        stages = _body_stages(getattr(m[0], 'model', m[0]))
+        stages = _stage_params(m[0])
         if n_body_groups > len(stages): raise ValueError(f"The body has {len(stages)} stages; can't cut it into {n_body_groups} groups")
         chunks = np.array_split(np.arange(len(stages)), n_body_groups)
         return L([p for i in c for p in stages[i]] for c in chunks) + L([params(m[1:])])
