@@ -1,13 +1,34 @@
-"Everything a lesson needs: `from fttutor.all import *` (fastai's `vision.all` included, as fastai lessons expect)."
+"""Everything a lesson calls: `from fttutor.all import *` gives fastai's `vision.all` (as fastai lessons expect) and fttutor's public API.
+
+The API is chosen on purpose and listed here, about sixty names a student calls. Everything else stays importable from its module,
+e.g. `from fttutor.data import image_items` or `from fttutor.protocol import result_row`."""
+import fastai.vision.all as _fastai_all
 from fastai.vision.all import *
-from .core import *
-from .models import *
-from .data import *
-from .check import course_check, sample_photos
-from .features import *
-from .freezing import *
-from .finetuning import *
-from .text import *
-from .lora import *
-from .protocol import *
-from .compare import *
+from .core import lesson_setup, lesson_profile, platform_info, measure, n_params, quiet, OfflineError
+from .models import pretrained_model, imagenet_top_k, transfer_learner, body_stages, text_encoder, hf_encoder
+from .data import image_dls, three_splits, photos_folder, digits_folder, text_dataset, text_splits
+from .check import course_check
+from .features import (Features, extract_features, embed_texts, linear_probe, plot_embedding, nearest_neighbours, show_neighbours,
+                       features_learner, full_model)
+from .freezing import (freeze_report, plot_freeze, freeze_explorer, feature_extraction_mode, fastai_freeze_mode, snapshot,
+                       changed_tensors)
+from .finetuning import HoldBatchNorm, training_state_mb   # and, on fastai's Learner: fit_steps, partial_steps, gradual_steps, fine_tune_steps, lp_ft
+from .text import TextClassifier, text_learner, classify_texts, confusion, plot_confusion, compare_text
+from .lora import save_lora, load_lora, merge_lora         # and, on fastai's Learner: to_lora, lora_steps
+from .protocol import STRATEGIES, run_strategy, ladder, plot_curves
+from .compare import (compare_strategies, seed_summary, verdict_sentences, plot_comparison, blog_table, data_efficiency,
+                      plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
+
+PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_params', 'quiet', 'OfflineError',
+          'pretrained_model', 'imagenet_top_k', 'transfer_learner', 'body_stages', 'text_encoder', 'hf_encoder',
+          'image_dls', 'three_splits', 'photos_folder', 'digits_folder', 'text_dataset', 'text_splits', 'course_check',
+          'Features', 'extract_features', 'embed_texts', 'linear_probe', 'plot_embedding', 'nearest_neighbours', 'show_neighbours',
+          'features_learner', 'full_model',
+          'freeze_report', 'plot_freeze', 'freeze_explorer', 'feature_extraction_mode', 'fastai_freeze_mode', 'snapshot', 'changed_tensors',
+          'HoldBatchNorm', 'training_state_mb',
+          'TextClassifier', 'text_learner', 'classify_texts', 'confusion', 'plot_confusion', 'compare_text',
+          'save_lora', 'load_lora', 'merge_lora',
+          'STRATEGIES', 'run_strategy', 'ladder', 'plot_curves',
+          'compare_strategies', 'seed_summary', 'verdict_sentences', 'plot_comparison', 'blog_table', 'data_efficiency',
+          'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide']
+__all__ = [n for n in dir(_fastai_all) if not n.startswith('_')] + PUBLIC

@@ -7,7 +7,7 @@ Docs: https://fttutor.github.io/fttutor/features.html.md"""
 # %% ../nbs/04_features.ipynb #15799fb0
 from __future__ import annotations
 from fastcore.meta import delegates
-import hashlib, os, pickle, shutil, warnings
+import hashlib, inspect, os, pickle, shutil, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -247,7 +247,9 @@ def linear_probe(train, # `Features` (or a `(feats, labels)` pair) to fit on
     fewest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
     # the C search needs 2+ examples of each class per fold; with fewer (1-shot data), fit C=1 directly
     scoring = 'accuracy' if class_weight is None else 'f1_macro'   # a balanced probe is tuned for the balanced score
-    clf = (LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring=scoring, class_weight=class_weight) if fewest >= 2
+    new_api = {k: v for k, v in dict(l1_ratios=(0.,), use_legacy_attributes=False).items()   # scikit-learn >= 1.8 warns without them
+               if k in inspect.signature(LogisticRegressionCV).parameters}
+    clf = (LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring=scoring, class_weight=class_weight, **new_api) if fewest >= 2
            else LogisticRegression(C=1., max_iter=max_iter, class_weight=class_weight))
     probe = make_pipeline(StandardScaler(), clf)
     if valid is None:

@@ -29,3 +29,18 @@ def test_installed_wheel_finds_data(wheel, tmp_path):
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'wheel ok' in r.stdout
+
+def test_public_api_is_listed_and_importable():
+    "fttutor.all exports fastai's vision.all plus a chosen public API of about sixty names, and no fttutor internals"
+    import fttutor.all as a, fastai.vision.all as fv
+    assert 50 <= len(a.PUBLIC) <= 70, len(a.PUBLIC)
+    assert len(set(a.PUBLIC)) == len(a.PUBLIC), [n for n in a.PUBLIC if a.PUBLIC.count(n) > 1]
+    ns = {}
+    exec('from fttutor.all import *', ns)
+    ours = {n for n in ns if n not in dir(fv) and n != '__builtins__'}
+    assert ours == set(a.PUBLIC) - set(dir(fv)), sorted(ours ^ set(a.PUBLIC))
+    for internal in ('settings_path', 'read_profiles', 'block_network', 'features_key', 'TokenisedTexts', 'lora_splitter', 'VARIANTS', 'main'):
+        assert internal not in ns or getattr(ns[internal], '__module__', '').startswith(('fastai', 'fastcore', 'torch')), internal
+    from fastai.learner import Learner
+    for m in ('fit_steps', 'partial_steps', 'gradual_steps', 'fine_tune_steps', 'lp_ft', 'to_lora', 'lora_steps', 'safe_freeze_to'):
+        assert hasattr(Learner, m), m   # the patched methods come with the import
