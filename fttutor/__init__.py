@@ -1,3 +1,9 @@
+"""Feature extraction vs fine-tuning, measured: a fastai + nbdev course and toolkit for reusing pretrained networks
+
+Modules:
+
+- `fttutor.all`: Everything a lesson calls: `from fttutor.all import *` gives fastai's `vision.all` (as fastai lessons expect) and fttutor's public API."""
+
 __version__ = "0.0.1"
 
 import warnings as _warnings

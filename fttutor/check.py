@@ -36,7 +36,7 @@ def _check_text():
 
 # %% ../nbs/03_setup.ipynb #325eac29
 def _check_images(name, n_imgs, n_classes):
-    df = image_items(IMAGE_DATASETS[name]())
+    df = image_items(IMAGE_DATASETS[name].folder())
     ok = (len(df), df.label.nunique()) == (n_imgs, n_classes)
     return ok, f"{len(df)} images, {df.label.nunique()} classes"
 

@@ -17,7 +17,7 @@ from fastprogress.fastprogress import progress_bar
 from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
-from .data import image_dls
+from .data import image_dls, image_items, dataset_source
 from .features import extract_features, linear_probe
 from .protocol import STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
 
@@ -59,8 +59,10 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
     if out is not None: out = writable_folder(out)
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
-    dkw = dict(profile=p, bs=bs, test_pct=test_pct, **dls_kwargs)
-    dls = image_dls(source, **dkw)  # check the data once, before any training
+    items = dls_kwargs.pop('items', None)
+    if items is None: items = image_items(*dataset_source(source))   # the folder is read and checked once; every run's loaders reuse it
+    dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, **dls_kwargs)
+    dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
     settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
@@ -235,11 +237,12 @@ def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (
     "Test accuracy and train-validation gap vs labelled examples per class, same step budget at every k: one row per (strategy, k, seed)"
     p = lesson_profile(profile)
     source = ifnone(source, p.dataset)
-    n_cls = len(image_dls(source, profile=p).vocab)
+    items = image_items(*dataset_source(source))   # checked once for every (k, seed)
+    n_cls = items.label.nunique()
     rows, runs = [], [(k, s) for k in ks for s in seeds]
     for k, s in (progress_bar(runs) if progress else runs):
         df = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=strategies, lrs=lrs, bn=bn, progress=False,
-                                samples_per_class=k, sample_seed=s, **kwargs)
+                                samples_per_class=k, sample_seed=s, items=items, **kwargs)
         rows += [dict(strategy=n, k=k or 'all', seed=s, test_accuracy=r.test_accuracy, valid_accuracy=r.valid_accuracy, gap=r.gap,
                       optimizer_steps=r.optimizer_steps, lr=r.lr, seconds=r.seconds, n_classes=n_cls) for n, r in df.iterrows()]
     return pd.DataFrame(rows)
