@@ -328,19 +328,19 @@ def _read_csv(fn:Path, encoding:str=None) -> pd.DataFrame:
         raise ValueError(f"{fn} is not {encoding.upper()} text (byte {e.start}: {e.object[e.start:e.start+1]!r}): save it as UTF-8, "
                          f"or pass its encoding, e.g. encoding='latin-1'") from None
 
-def text_df(source, # path to a CSV file, or a DataFrame
+def text_df(table, # path to a CSV file, or a DataFrame
             text_col:str='text', label_col:str='label',
             encoding:str=None # the CSV's text encoding (default: UTF-8, or UTF-16 with a byte-order mark)
            ) -> pd.DataFrame:
     "A checked DataFrame with columns `text` and `label` from a CSV of texts and labels"
-    if not isinstance(source, pd.DataFrame):
-        fn = Path(source).expanduser()
+    if not isinstance(table, pd.DataFrame):
+        fn = Path(table).expanduser()
         if not fn.exists(): raise FileNotFoundError(f"No CSV file at {fn}")
-        source = _read_csv(fn, encoding)
-    missing = [c for c in (text_col, label_col) if c not in source.columns]
-    if missing: raise ValueError(f"Missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, source.columns))}")
-    if source.empty: raise ValueError("The text data has no rows")
-    df = pd.DataFrame(dict(text=source[text_col].astype('string').str.strip(), label=source[label_col]))
+        table = _read_csv(fn, encoding)
+    missing = [c for c in (text_col, label_col) if c not in table.columns]
+    if missing: raise ValueError(f"Missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, table.columns))}")
+    if table.empty: raise ValueError("The text data has no rows")
+    df = pd.DataFrame(dict(text=table[text_col].astype('string').str.strip(), label=table[label_col]))
     empty, unlabelled = df.text.isna() | (df.text == ''), df.label.isna()
     if empty.any(): warnings.warn(f"Dropped {int(empty.sum())} row(s) with an empty text")
     if (unlabelled & ~empty).any(): warnings.warn(f"Dropped {int((unlabelled & ~empty).sum())} row(s) with no label")

@@ -7,7 +7,7 @@ Docs: https://fttutor.github.io/fttutor/protocol.html.md"""
 # %% ../nbs/10_protocol.ipynb #9a283dfc
 from __future__ import annotations
 from typing import NamedTuple, Callable
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone
 from fastai.learner import Learner
@@ -45,9 +45,15 @@ CURVE_COLUMNS = ['step', 'train_loss', 'valid_loss', 'valid_accuracy', 'strategy
 class Curve(Callback):
     "Count optimiser steps; after each validated epoch record step, training loss, validation loss and validation accuracy"
     order = 95   # after fastai's Recorder has logged the epoch
-    def __init__(self): self.n, self.rows, self._validated = 0, [], False
+    def __init__(self): self.n, self.rows, self._validated, self.preds, self.targs = 0, [], False, [], []
     def after_step(self): self.n += 1
-    def before_validate(self): self._validated = True
+    def before_validate(self): self._validated, self.preds, self.targs = True, [], []
+    def after_batch(self):
+        "Keep the labels of the latest validation pass: the last one scores the trained model without predicting twice"
+        if not self.training: self.preds.append(self.pred.argmax(-1).cpu()); self.targs.append(self.yb[0].cpu())
+    def valid_scores(self) -> dict:
+        "`label_scores` of the last validation pass"
+        return label_scores(torch.cat(self.targs), torch.cat(self.preds))
     def after_epoch(self):
         if not self._validated: return
         self._validated = False
@@ -139,7 +145,7 @@ def run_strategy(key:str, # a key of `STRATEGIES`
         cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else [])
         with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, steps, base * s.lr_factor)
         search_s += m.wall_s
-        valid = scores(learn, 1)
+        valid = curve.valid_scores()   # the budget always ends with a validation pass: no need to predict again
         tried[base * s.lr_factor] = valid['accuracy']
         if best is None or valid['accuracy'] > best.valid['accuracy']: best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve)
         else: del learn

@@ -151,15 +151,16 @@ def classify_texts(learn:Learner, texts, bs:int=64) -> pd.DataFrame:
     return df
 
 # %% ../nbs/07_text.ipynb #2bcce144
-def confusion(source, # a `Learner` (one of its loaders) or `(targets, predictions)` as integers
+def confusion(preds, # `(targets, predictions)` as integers, or a `Learner` whose loader `ds_idx` is predicted
               vocab=None, ds_idx:int=1 # with a `Learner`: 1 validation, 2 test
              ) -> pd.DataFrame:
     "Confusion matrix: rows are true classes, columns predicted, with each class's recall"
-    if isinstance(source, Learner):
-        with quiet(source): preds, targs = source.get_preds(ds_idx=ds_idx)
-        source, vocab = (targs.numpy(), preds.argmax(1).numpy()), ifnone(vocab, source.dls.vocab)
+    if isinstance(preds, Learner):
+        learn = preds
+        with quiet(learn): probs, targs = learn.get_preds(ds_idx=ds_idx)
+        preds, vocab = (targs.numpy(), probs.argmax(1).numpy()), ifnone(vocab, learn.dls.vocab)
     from sklearn.metrics import confusion_matrix
-    targs, preds = map(np.asarray, source)
+    targs, preds = map(np.asarray, preds)
     vocab = list(ifnone(vocab, range(max(targs.max(), preds.max()) + 1)))
     cm = pd.DataFrame(confusion_matrix(targs, preds, labels=range(len(vocab))), index=vocab, columns=vocab)
     cm.index.name, cm.columns.name = 'true', 'predicted'
