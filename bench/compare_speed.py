@@ -1,0 +1,98 @@
+"""Speed of the main job and of the test command, before and after a change: ratios measured side by side in one run.
+
+Not a test: these machines are shared and noisy, so the two versions run alternately, `--repeats` times each, in the same
+session, and the ratio of their medians is what counts. The "before" version is a git revision (default: the last commit before
+the refactor of issue 12), checked out into a temporary worktree and run with the same virtual environment and the same fresh
+`FTTUTOR_HOME` cache state.
+
+1. The default `fttutor-compare` end to end (target: after / before <= 1 / 1.5).
+2. With `--tests`, the README's test command as well (target: <= 1 / 1.3). That takes about an hour per version on 2 cores.
+3. With `--profile`, where the time of one default comparison goes: training steps, validation passes, scoring, the probe.
+
+Run: `python bench/compare_speed.py [--before REV] [--repeats 1] [--tests] [--profile]`
+"""
+import argparse, os, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BEFORE = 'f604d2d'   # main before the issue-12 pass
+
+def worktree(rev:str) -> Path:
+    "A checkout of `rev` in a temporary folder (removed at exit by git worktree prune)"
+    d = Path(tempfile.mkdtemp(prefix=f'fttutor-{rev}-'))
+    subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(d), rev], check=True, capture_output=True)
+    return d
+
+def timed(cmd:list, src:Path, home:Path, env_extra:dict=None) -> float:
+    "Wall seconds of `cmd` run with `src` first on the Python path and `home` as the fttutor cache"
+    env = {**os.environ, 'PYTHONPATH': str(src), 'FTTUTOR_HOME': str(home), 'FTTUTOR_OFFLINE': '1', 'MPLBACKEND': 'Agg', **(env_extra or {})}
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
+    if r.returncode: raise SystemExit(f"{' '.join(cmd)} failed in {src}:\n{r.stderr[-3000:]}")
+    return time.perf_counter() - t0
+
+def warm_home(src:Path) -> Path:
+    "A cache folder with the datasets and converted weights built once, so both versions time the job, not the one-off setup"
+    home = Path(tempfile.mkdtemp(prefix='fttutor-bench-home-'))
+    code = 'from fttutor.data import photos_folder, digits_folder; from fttutor.models import lite0_weights_file; photos_folder(); digits_folder(); lite0_weights_file()'
+    timed([sys.executable, '-c', code], src, home)
+    return home
+
+def compare_cmd(out:Path) -> list:
+    return [sys.executable, '-c', 'from fttutor.compare import main; main()', '--out', str(out)]
+
+def test_cmd() -> list:
+    venv = Path(sys.executable).parent
+    return ['bash', '-c', f'OMP_NUM_THREADS=1 {venv}/nbdev-test --n-workers 2 && {venv}/pytest -q']
+
+def profile(src:Path, home:Path):
+    "cProfile of one default comparison, summed into the parts a reader can act on"
+    code = f"""
+import cProfile, pstats, io, matplotlib; matplotlib.use('Agg')
+from fttutor.compare import compare_strategies
+pr = cProfile.Profile(); pr.enable(); compare_strategies(out=None, progress=False); pr.disable()
+st = pstats.Stats(pr); tot = st.total_tt
+parts = {{'training steps (fit, without its validation)': ('learner.py', '_do_epoch_train'),
+          'validation passes inside fit': ('learner.py', '_do_epoch_validate'),
+          'scoring after training (get_preds)': ('learner.py', 'get_preds'),
+          'linear probe: feature extraction': ('features.py', 'extract_features'),
+          'linear probe: scikit-learn': ('features.py', 'linear_probe'),
+          'building DataLoaders': ('data.py', 'image_dls'),
+          'building learners': ('models.py', 'transfer_learner')}}
+cum = {{}}
+for (fn, line, name), (cc, nc, tt, ct, callers) in st.stats.items():
+    for label, (f, n) in parts.items():
+        if fn.endswith(f) and name == n: cum[label] = cum.get(label, 0) + ct
+whole = max(ct for (fn, l, n), (cc, nc, tt, ct, c) in st.stats.items() if n == 'compare_strategies')
+print(f'one default comparison under cProfile: {{whole:.0f}} s')
+for k, v in cum.items(): print(f'  {{k:<48}} {{v:7.1f}} s  {{100 * v / whole:5.1f}}%')
+print('  (get_preds runs a validation pass too, so the validation line includes the scoring line)')
+"""
+    env = {**os.environ, 'PYTHONPATH': str(src), 'FTTUTOR_HOME': str(home), 'FTTUTOR_OFFLINE': '1'}
+    print(subprocess.run([sys.executable, '-c', code], cwd=src, env=env, capture_output=True, text=True).stdout)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--before', default=DEFAULT_BEFORE, help='git revision to compare against')
+    ap.add_argument('--repeats', type=int, default=1)
+    ap.add_argument('--tests', action='store_true', help='also time the README test command (about an hour per version)')
+    ap.add_argument('--profile', action='store_true', help='where the time of one default comparison goes (this version)')
+    a = ap.parse_args()
+    before, after = worktree(a.before), ROOT
+    try:
+        home = warm_home(after)
+        if a.profile: profile(after, home)
+        t = {'before': [], 'after': []}
+        for i in range(a.repeats):
+            for name, src in (('before', before), ('after', after)):
+                t[name].append(timed(compare_cmd(Path(tempfile.mkdtemp())), src, home, {'OMP_NUM_THREADS': '2'}))
+                print(f'fttutor-compare, {name} ({a.before if name == "before" else "working tree"}), run {i + 1}: {t[name][-1]:.0f} s', flush=True)
+        b, f = statistics.median(t['before']), statistics.median(t['after'])
+        print(f'\ndefault fttutor-compare: before {b:.0f} s, after {f:.0f} s: {b / f:.2f}x faster (target 1.5x)')
+        if a.tests:
+            tt = {name: timed(test_cmd(), src, home) for name, src in (('before', before), ('after', after))}
+            print(f"test command: before {tt['before']:.0f} s, after {tt['after']:.0f} s: {tt['before'] / tt['after']:.2f}x faster (target 1.3x)")
+    finally:
+        subprocess.run(['git', '-C', str(ROOT), 'worktree', 'remove', '--force', str(before)], capture_output=True)
+
+if __name__ == '__main__': main()
