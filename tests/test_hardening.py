@@ -155,7 +155,8 @@ def test_6_text_training_with_fewer_rows_than_the_batch(tmp_path):
     assert np.isfinite(learn.recorder.losses[-1].item())
 
 def test_6_one_row_is_refused():
-    from fttutor.text import text_dls, hf_encoder
+    from fttutor.text import text_dls
+    from fttutor.models import hf_encoder
     one = pd.DataFrame(dict(text=['great'], label=['pos']))
     with pytest.raises(ValueError, match='at least 2 training texts'): text_dls(one, one, hf_encoder()[1])
 

@@ -2,9 +2,9 @@
 import os, shutil, socket, subprocess, sys, time
 import pytest
 from fttutor.core import OfflineError, is_online, require_online
-from fttutor.models import pretrained_model, transfer_learner, text_encoder, check_arch_available
+from fttutor.models import pretrained_model, transfer_learner, text_encoder, hf_encoder, check_arch_available
 from fttutor.data import image_dls, text_dataset
-from fttutor.text import hf_encoder, text_learner
+from fttutor.text import text_learner
 
 def _fails_fast(fn, contains):
     t0 = time.perf_counter()

@@ -4,7 +4,8 @@ from torch import nn
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders
 from fttutor.data import drug_reviews
-from fttutor.text import text_learner, text_dls, class_weights, hf_encoder, encoder_layers
+from fttutor.text import text_learner, text_dls, class_weights, encoder_layers
+from fttutor.models import hf_encoder
 from fttutor.lora import lora_targets, save_lora, load_lora, merge_lora
 
 @pytest.fixture(scope='module')
