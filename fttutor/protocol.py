@@ -31,13 +31,15 @@ def label_scores(targs, preds) -> dict:
     targs, preds = np.asarray(targs), np.asarray(preds)
     return dict(accuracy=round(float((preds == targs).mean()), 4), macro_f1=round(float(f1_score(targs, preds, average='macro')), 4))
 
-def scores(learn:Learner, ds_idx:int=1 # 0 train (in order), 1 validation, 2 test
+def scores(learn:Learner, ds_idx:int=1, # 0 train (in order), 1 validation, 2 test
+           keep_preds:bool=False # also return the labels as `targs` and `preds`, so nothing needs predicting twice
           ) -> dict:
     "Accuracy and macro-F1 of `learn` on one of its loaders; None when it has no such loader"
     if ds_idx >= len(learn.dls.loaders): return None
     dl = learn.dls.train.new(shuffle=False, drop_last=False) if ds_idx == 0 else learn.dls.loaders[ds_idx]
-    with quiet(learn): preds, targs = learn.get_preds(dl=dl)
-    return label_scores(targs, preds.argmax(1))
+    with quiet(learn): probs, targs = learn.get_preds(dl=dl)
+    res = label_scores(targs, probs.argmax(1))
+    return {**res, 'targs': targs.numpy(), 'preds': probs.argmax(1).numpy()} if keep_preds else res
 
 # %% ../nbs/10_protocol.ipynb #fd8fe507
 CURVE_COLUMNS = ['step', 'train_loss', 'valid_loss', 'valid_accuracy', 'strategy', 'seed']
@@ -126,7 +128,8 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     row = result_row(s.key, s.label, seed, label_scores(feats[1].labels, res.preds), test, label_scores(feats[0].labels, pred(feats[0])),
                      bn='hold', seconds=m.wall_s, extract_s=m_ext.wall_s, trainable=k, params=int(rep.params.iloc[-1] - rep.params.iloc[-2]) + k,
                      peak_ram_mb=m.peak_ram_mb, peak_cuda_mb=m.peak_cuda_mb)
-    return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res)
+    return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res,
+                    test_preds=(np.asarray(feats[2].labels), pred(feats[2])) if len(feats) > 2 else None)
 
 def run_strategy(key:str, # a key of `STRATEGIES`
                  make_learner, # make_learner(pretrained=True) -> a fresh `Learner` on fresh `DataLoaders`
@@ -149,21 +152,22 @@ def run_strategy(key:str, # a key of `STRATEGIES`
         tried[base * s.lr_factor] = valid['accuracy']
         if best is None or valid['accuracy'] > best.valid['accuracy']: best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve)
         else: del learn
-    l, rep = best.learn, freeze_report(best.learn)
-    row = result_row(key, s.label, seed, best.valid, scores(l, 2), scores(l, 0), best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
+    l, rep, test = best.learn, freeze_report(best.learn), scores(best.learn, 2, keep_preds=True)
+    row = result_row(key, s.label, seed, best.valid, test, scores(l, 0), best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
                      trainable=int(rep.trainable.iloc[-1]), params=int(rep.params.iloc[-1]), train_state_mb=training_state_mb(l),
                      peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb)
-    return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried)
+    return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried,
+                    test_preds=(test['targs'], test['preds']) if test else None)
 
 # %% ../nbs/10_protocol.ipynb #433accb3
 def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: all)
-           steps:int=60, lrs=(1e-3,), bn:str='hold', seed:int=42, extra=None # extra(learn, row) -> dict of more columns
+           steps:int=60, lrs=(1e-3,), bn:str='hold', seed:int=42, extra=None # extra(run) -> dict of more columns (run: from `run_strategy`)
           ) -> pd.DataFrame:
     "Run each strategy under the protocol from a fresh learner and the same seed; one row each, curves in `attrs['curves']`"
     rows, curves = [], []
     for key in ifnone(keys, list(STRATEGIES)):
         run = run_strategy(key, make_learner, steps, lrs, bn, seed)
-        rows.append({**run.row, **(extra(run.learn, run.row) if extra else {})})
+        rows.append({**run.row, **(extra(run) if extra else {})})
         curves.append(run.curve)
     df = pd.DataFrame(rows).set_index('strategy')
     df.attrs['curves'] = pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True)

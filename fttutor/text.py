@@ -211,12 +211,14 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                  probe:bool=True, # add the linear-probe rows
                  text_model:str=None, # encoder name (default: the profile's)
                  steps:int=None, # optimiser steps for every trained rung (default: `epochs` passes over the training texts)
-                 epochs:int=None, lr:float=1e-3, seed:int=None, profile=None,
+                 epochs:int=None, lr:float=1e-3,
+                 lrs=None, # base rates to choose from on validation, on the first variant; the chosen one is reused for the others (default: `[lr]`)
+                 seed:int=None, profile=None,
                  keep_learners:bool=False # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
                 ) -> pd.DataFrame:
     "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
     from fttutor.data import text_dataset, text_splits
-    from fttutor.protocol import ladder
+    from fttutor.protocol import ladder, STRATEGIES
     p = lesson_profile(profile)
     seed, text_model, epochs, text_bs = from_profile(p, seed=seed, text_model=text_model, epochs=epochs, text_bs=None)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
@@ -226,17 +228,21 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
     steps = ifnone(steps, epochs * max(1, len(train) // min(text_bs, len(train))))
     rows, cms = _probe_rows(train, valid, test, text_model, p.text_max_len, variants, seed) if probe else ([], {})
-    learners = {}
+    learners, chosen = {}, {k: list(ifnone(lrs, [lr])) for k in strategies}
     for v in progress_bar(variants):
-        def _extra(learn, row):
-            cm = cms[(row['strategy'], v)] = confusion(learn, ds_idx=2)
+        def _extra(run):
+            learn, key = run.learn, run.row['strategy']
+            cm = cms[(key, v)] = confusion(run.test_preds, learn.dls.vocab)   # the test predictions the run scored, not predicted again
             if keep_learners:
-                learn.opt, learners[(row['strategy'], v)] = None, learn
+                learn.opt, learners[(key, v)] = None, learn
                 for o in learn.model.parameters(): o.grad = None
             return {'variant': v, **_recall_cols(cm)}
         def _make(pretrained=True):
             return text_learner(train, valid, text_model, profile=p, test=test, **VARIANTS[v])
-        rows += ladder(_make, strategies, steps, [lr], 'train', seed, extra=_extra).reset_index().to_dict('records')
+        for k in strategies:
+            df = ladder(_make, [k], steps, chosen[k], 'train', seed, extra=_extra)
+            chosen[k] = [float(df.lr.iloc[0]) / STRATEGIES[k].lr_factor]   # chosen on the first variant's validation score, then kept
+            rows += df.reset_index().to_dict('records')
     df = _tidy_text(pd.DataFrame(rows))
     df.attrs.update(confusion=cms, learners=learners, steps=steps)
     return df
