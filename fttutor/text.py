@@ -249,6 +249,6 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
 
 def _tidy_text(df:pd.DataFrame) -> pd.DataFrame:
     recall = [c for c in df.columns if c.startswith('recall ')]
-    cols = ['label', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', *recall, 'gap', 'optimizer_steps', 'lr', 'seconds',
+    cols = ['label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', *recall, 'gap', 'optimizer_steps', 'lr', 'seconds',
             'trainable', 'trainable_pct', 'train_state_mb', 'peak_ram_mb']
     return df.set_index(['strategy', 'variant'])[cols]
