@@ -189,13 +189,17 @@ def per_strategy(df:pd.DataFrame # from `compare_strategies`
 
 def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
     "Test accuracy vs wall time, bubble area proportional to trainable parameters, one colour per strategy (means over seeds)"
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     df = per_strategy(df)
     ax = ax or plt.subplots(figsize=(8, 5))[1]
     size = 30 + 1500 * np.sqrt(df.trainable / df.trainable.max())
     for (name, r), s, c in zip(df.iterrows(), size, plt.cm.tab10.colors):
         ax.scatter(max(r.seconds, 0.1), r.test_accuracy, s=s, alpha=0.55, color=c, edgecolor='k', label=f"{name}: {int(r.trainable):,} trainable")
-    ax.set_xscale('log'); ax.xaxis.set_major_formatter(ScalarFormatter()); ax.xaxis.set_minor_formatter(ScalarFormatter())
+    ax.set_xscale('log'); ax.margins(x=0.15, y=0.2)   # room for the largest bubble at either end of both axes
+    secs = df.seconds.clip(lower=0.1)
+    subs = (1, 2, 5) if secs.max() / secs.min() > 30 else (1, 2, 3, 4, 5, 6, 8)   # labels across the whole range, however narrow
+    ax.xaxis.set_major_locator(LogLocator(subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}")); ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel('wall time, s (log scale)'); ax.set_ylabel('test accuracy'); ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.15), ncol=2, markerscale=0.4)
     ax.set_title(title or f"{df.attrs.get('dataset', '')}, {df.attrs.get('arch', '')}: accuracy vs cost (bubble: trainable parameters)")

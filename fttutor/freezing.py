@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/freezing.html.md"""
 
 # %% ../nbs/03_freezing.ipynb #185b22b8
 from __future__ import annotations
-import io, warnings
+import base64, io, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.basics import patch
@@ -142,15 +142,22 @@ class FreezeExplorer:
         self.slider.observe(lambda change: self.update(change['new']), names='value')
         self.widget = W.VBox([self.slider, self.out])
         self.update(self.slider.value)
+        self.static_html = self._html()   # what the slider starts on, for pages that cannot run widgets
 
     def update(self, n:int) -> pd.DataFrame:
         "Freeze the first `n` groups, then show and return the report"
         self.learn.safe_freeze_to(n)
         self.report = freeze_report(self.learn)
+        self.png = self.image()
         with self.out:
             self.out.clear_output(wait=True)
-            display(self.report, self.image())
+            display(self.report, self.png)
         return self.report
+
+    def _html(self) -> str:
+        "The current report and plot as static HTML"
+        img = base64.b64encode(self.png.data).decode()
+        return f'{self.report.to_html()}<img alt="plot_freeze" src="data:image/png;base64,{img}"/>'
 
     def image(self):
         "`plot_freeze` of the current state as a PNG `IPython.display.Image`"
@@ -158,7 +165,10 @@ class FreezeExplorer:
         plot_freeze(self.learn).savefig(buf, format='png', dpi=90, bbox_inches='tight')
         return IPImage(data=buf.getvalue(), format='png')
 
-    def _ipython_display_(self): display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        "The live widget where widgets run; `text/html` of the starting state where they don't (GitHub, the docs site)"
+        view = {'version_major': 2, 'version_minor': 0, 'model_id': self.widget.model_id}
+        return {'application/vnd.jupyter.widget-view+json': view, 'text/html': self.static_html, 'text/plain': repr(self.widget)}
 
 def freeze_explorer(learn:Learner) -> FreezeExplorer:
     "Interactive `freeze_to` explorer (a slider, the report and the plot)"
