@@ -1,0 +1,183 @@
+"""The lessons' saved outputs: execute the notebooks in place, and check that what they show is complete and fresh.
+
+    python tools/outputs.py execute [NOTEBOOK ...]   # re-execute (default: every notebook in nbs/), 2 at a time, from a new FTTUTOR_HOME
+    python tools/outputs.py check                    # fail if an output is missing, an error, or older than the library code
+
+Freshness: after executing a notebook, `execute` stamps its metadata (`fttutor.sources`) with a hash of each source the notebook
+depends on: its own code cells, `settings.ini` (the lesson profiles), `fttutor/__init__.py`, the module the notebook exports, and every fttutor module
+that its code imports, directly or through other fttutor modules (`fttutor.all` imports them all). `check` recomputes those hashes and
+names the notebooks whose outputs were produced by other code. The `# %%` cell markers nbdev writes are left out of the hash, so
+renaming a notebook does not make every output stale, while any change to the code itself does.
+
+Cells flagged with one of `tst_flags` (`#| slow`, `#| cuda`, `#| notest`: online downloads, GPU runs) are not executed, as in `nbdev-test`;
+cells flagged `#| long` (offline, but minutes long) are: `nbdev-test` skips them in CI, and their saved outputs are checked here.
+"""
+import argparse, ast, hashlib, json, os, re, subprocess, sys, tempfile, time, tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS, LIB = ROOT/'nbs', ROOT/'fttutor'
+SKIP_TAG = 'skip-execution'
+TQDM = re.compile(r'^.*\d+%\|.*\|.*$')   # a tqdm progress line (transformers' "Loading weights: 100%|...|"), noise on a page
+
+RUN_FLAGS = {'long'}   # skipped by nbdev-test (CI's time), run here: their outputs are saved and checked like any other
+
+def tst_flags() -> set:
+    "The flags whose cells are not executed: nbdev's `tst_flags` except `RUN_FLAGS`"
+    return set(tomllib.loads((ROOT/'pyproject.toml').read_text())['tool']['nbdev']['tst_flags'].split()) - RUN_FLAGS
+
+def _src(cell) -> str: return ''.join(cell['source'])
+
+def _directives(cell) -> dict:
+    "nbdev's `#| name args` lines at the top of a cell, as `{name: args}`"
+    out = {}
+    for line in _src(cell).splitlines():
+        if not line.startswith('#|'): break
+        name, _, args = line[2:].strip().partition(' ')
+        out[name] = args.strip()
+    return out
+
+def _skipped(cell, flags:set) -> bool: return cell['cell_type'] == 'code' and bool(flags & set(_directives(cell)))
+
+# --- what a notebook depends on ---
+def _module_imports(code:str) -> set:
+    "Names of the fttutor modules that `code` imports"
+    mods = set(re.findall(r'\bfttutor\.(\w+)', code))
+    for names in re.findall(r'from fttutor import ([\w, ]+)', code): mods |= {n.strip() for n in names.split(',')}
+    return {m for m in mods if (LIB/f'{m}.py').exists()}
+
+def _closure(mods:set) -> set:
+    "`mods` and every fttutor module they import, transitively"
+    todo, seen = list(mods), set()
+    while todo:
+        m = todo.pop()
+        if m in seen: continue
+        seen.add(m); todo += _module_imports((LIB/f'{m}.py').read_text()) - seen
+    return seen
+
+def dependencies(nb:dict) -> list:
+    "Paths, relative to the repository, of the sources whose code a notebook's outputs depend on"
+    code = '\n'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code')
+    mods = _module_imports(code) | set(re.findall(r'^#\| default_exp (\w+)', code, re.M))
+    return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))]
+
+def _hash(rel:str) -> str:
+    text = (ROOT/rel).read_text()
+    if rel.endswith('.py'): text = '\n'.join(l for l in text.splitlines() if not l.startswith('# %% '))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+CELLS = 'code cells'   # the notebook's own code: editing a cell makes its saved outputs stale too
+
+def _cells_hash(nb:dict) -> str:
+    code = '\n\0'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code')
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+def stamp(nb:dict) -> dict:
+    return {CELLS: _cells_hash(nb), **{rel: _hash(rel) for rel in dependencies(nb)}}
+
+# --- what a code cell should show ---
+def _code_lines(cell) -> str:
+    return '\n'.join(l for l in _src(cell).splitlines() if not l.startswith(('#|', '!', '%')))
+
+def should_show(cell) -> bool:
+    "Does this lesson cell print, plot or end in a value? (Exported definitions and hidden test cells need not show anything.)"
+    if cell['cell_type'] != 'code' or {'export', 'exports', 'hide', 'exporti', 'default_exp'} & set(_directives(cell)): return False
+    code = _code_lines(cell).strip()
+    if not code: return False
+    if re.search(r'\bprint\(|\bdisplay\(|\.show_batch\(|\bplot_\w+\(|\bplt\.', code): return True
+    try: last = ast.parse(code).body[-1]
+    except SyntaxError: return False
+    if code.endswith(';') or not isinstance(last, ast.Expr): return False
+    f = last.value.func if isinstance(last.value, ast.Call) else None
+    name = getattr(f, 'id', getattr(f, 'attr', ''))
+    return not name.startswith(('test_', 'assert'))
+
+def problems(fn:Path, flags:set) -> list:
+    "What is wrong with the saved outputs of notebook `fn`, one line each"
+    nb, out = json.loads(fn.read_text()), []
+    want = stamp(nb)
+    have = nb['metadata'].get('fttutor', {}).get('sources')
+    if have is None: out.append('never executed by tools/outputs.py execute (no fttutor.sources in its metadata)')
+    else:
+        changed = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
+        if changed: out.append('stale: executed with other versions of ' + ', '.join(changed))
+    for i, c in enumerate(nb['cells']):
+        if c['cell_type'] != 'code' or _skipped(c, flags): continue
+        errs = [o for o in c.get('outputs', []) if o['output_type'] == 'error']
+        first = _src(c).splitlines()[0][:60] if _src(c) else ''
+        if errs: out.append(f'cell {i} ({first!r}) saved an error: {errs[0].get("ename")}')
+        elif should_show(c) and not c.get('outputs'): out.append(f'cell {i} ({first!r}) shows nothing')
+    return out
+
+# --- executing ---
+def _trim(nb:dict):
+    "Drop progress-bar noise from stderr; keep every other output"
+    for c in nb['cells']:
+        keep = []
+        for o in c.get('outputs', []):
+            if o['output_type'] == 'stream' and o['name'] == 'stderr':
+                text = ''.join(o['text']).replace('\r', '\n')
+                lines = [l for l in text.split('\n') if l.strip() and not TQDM.match(l)]
+                if not lines: continue
+                o['text'] = '\n'.join(lines) + '\n'
+            keep.append(o)
+        if 'outputs' in c: c['outputs'] = keep
+
+def execute_one(fn:Path, timeout:int=3600) -> float:
+    "Execute notebook `fn` in place (kernel in `nbs/`), skipping flagged cells; trim, stamp and nbdev-clean it"
+    import nbformat
+    from nbclient import NotebookClient
+    flags, start = tst_flags(), time.time()
+    nb = nbformat.read(fn, as_version=4)
+    for c in nb.cells:
+        tags = c.metadata.get('tags', [])
+        if _skipped(c, flags) and SKIP_TAG not in tags: c.metadata['tags'] = tags + [SKIP_TAG]
+    NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}},
+                   skip_cells_with_tag=SKIP_TAG, store_widget_state=False, record_timing=False).execute()
+    for c in nb.cells:
+        if SKIP_TAG in c.metadata.get('tags', []):
+            c.metadata['tags'].remove(SKIP_TAG)
+            if not c.metadata['tags']: del c.metadata['tags']
+    nb = json.loads(nbformat.writes(nb))
+    _trim(nb)
+    nb['metadata'].pop('widgets', None)   # widget state would make GitHub refuse to render; the outputs carry a static fallback
+    nb['metadata']['fttutor'] = {'sources': stamp(nb), 'executed_s': round(time.time() - start)}
+    fn.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    subprocess.run([str(Path(sys.executable).parent/'nbdev-clean'), '--fname', str(fn)], check=True, cwd=ROOT)
+    return time.time() - start
+
+def execute(files:list, workers:int=2):
+    "Execute `files` (default: every notebook in nbs/), `workers` at a time, offline and from one new `FTTUTOR_HOME`"
+    files = [Path(f).resolve() for f in files] or sorted(NBS.glob('*.ipynb'))
+    # the longest first, so that two workers finish together
+    files.sort(key=lambda f: -json.loads(f.read_text())['metadata'].get('fttutor', {}).get('executed_s', 0))
+    env = dict(FTTUTOR_HOME=tempfile.mkdtemp(prefix='fttutor-outputs-home.'), FTTUTOR_OFFLINE='1', OMP_NUM_THREADS='1')
+    print(f"executing {len(files)} notebooks, {workers} at a time, FTTUTOR_HOME={env['FTTUTOR_HOME']}", flush=True)
+    def run(f):
+        r = subprocess.run([sys.executable, __file__, '_one', str(f)], env={**os.environ, **env}, capture_output=True, text=True)
+        print(f"{'ok' if r.returncode == 0 else 'FAILED'}: {f.name} {r.stdout.strip()}", flush=True)
+        if r.returncode: print(r.stderr[-4000:], flush=True)
+        return r.returncode
+    with ThreadPoolExecutor(workers) as ex: codes = list(ex.map(run, files))
+    if any(codes): sys.exit(1)
+
+def check() -> int:
+    flags, bad = tst_flags(), 0
+    for fn in sorted(NBS.glob('*.ipynb')):
+        for p in problems(fn, flags):
+            print(f'{fn.relative_to(ROOT)}: {p}'); bad += 1
+    if bad: print("Re-execute the notebooks named above: python tools/outputs.py execute nbs/NAME.ipynb ...", file=sys.stderr)
+    else: print(f"saved outputs: complete and fresh in all {len(list(NBS.glob('*.ipynb')))} notebooks")
+    return 1 if bad else 0
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    e = sub.add_parser('execute', help='re-execute notebooks in place'); e.add_argument('files', nargs='*'); e.add_argument('--workers', type=int, default=2)
+    sub.add_parser('check', help='fail on missing, failed or stale outputs')
+    one = sub.add_parser('_one'); one.add_argument('file')
+    a = ap.parse_args()
+    if a.cmd == 'execute': execute(a.files, a.workers)
+    elif a.cmd == 'check': sys.exit(check())
+    else: print(f"{execute_one(Path(a.file)):.0f} s")
