@@ -43,7 +43,7 @@ def _skipped(cell, flags:set) -> bool: return cell['cell_type'] == 'code' and bo
 # --- what a notebook depends on ---
 def _module_imports(code:str) -> set:
     "Names of the fttutor modules that `code` imports"
-    mods = set(re.findall(r'\bfttutor\.(\w+)', code))
+    mods = set(re.findall(r'\bfttutor\.(\w+)', code)) | set(re.findall(r'^\s*from \.(\w+) import', code, re.M))   # relative: inside the package
     for names in re.findall(r'from fttutor import ([\w, ]+)', code): mods |= {n.strip() for n in names.split(',')}
     return {m for m in mods if (LIB/f'{m}.py').exists()}
 

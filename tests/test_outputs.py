@@ -1,0 +1,58 @@
+"tools/outputs.py: the check on the lessons' saved outputs fails on stale, failed and missing outputs, and passes on fresh ones."
+import json, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+import outputs  # noqa: E402
+
+def _cell(src, outs=()):
+    return {'cell_type': 'code', 'id': 'x', 'metadata': {}, 'execution_count': None, 'source': src, 'outputs': list(outs)}
+
+SHOWN = {'output_type': 'execute_result', 'execution_count': None, 'metadata': {}, 'data': {'text/plain': '42'}}
+
+@pytest.fixture
+def nb():
+    cells = [_cell('#| default_exp freezing'), _cell('from fttutor.text import class_weights\nx = 1'),
+             _cell('print(x)', [{'output_type': 'stream', 'name': 'stdout', 'text': '1\n'}]), _cell('x + 41', [SHOWN]),
+             _cell('#| hide\ntest_eq(x, 1)'), _cell('#| slow\nslow_thing()')]
+    nb = {'cells': cells, 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    nb['metadata']['fttutor'] = {'sources': outputs.stamp(nb)}
+    return nb
+
+def _problems(nb, tmp_path):
+    fn = tmp_path/'lesson.ipynb'; fn.write_text(json.dumps(nb))
+    return outputs.problems(fn, outputs.tst_flags())
+
+def test_dependencies_follow_imports():
+    deps = outputs.dependencies({'cells': [_cell('#| default_exp freezing'), _cell('from fttutor.text import class_weights')]})
+    assert {'settings.ini', 'fttutor/freezing.py', 'fttutor/text.py', 'fttutor/core.py', 'fttutor/models.py'} <= set(deps), deps
+    assert 'fttutor/compare.py' not in deps   # neither imports the comparison lesson's module
+    assert set(outputs.dependencies({'cells': [_cell('from fttutor.all import *')]})) >= {f'fttutor/{m}.py' for m in ('compare', 'lora', 'protocol')}
+
+def test_fresh_outputs_pass(nb, tmp_path): assert _problems(nb, tmp_path) == []
+
+def test_edited_cell_is_stale(nb, tmp_path):
+    nb['cells'][3]['source'] = 'x + 40'
+    assert any('stale' in p and 'code cells' in p for p in _problems(nb, tmp_path))
+
+def test_changed_library_is_stale(nb, tmp_path):
+    nb['metadata']['fttutor']['sources']['fttutor/text.py'] = '0' * 16
+    assert _problems(nb, tmp_path) == ['stale: executed with other versions of fttutor/text.py']
+
+def test_missing_and_failed_outputs(nb, tmp_path):
+    nb['cells'][2]['outputs'] = []
+    nb['cells'][3]['outputs'] = [{'output_type': 'error', 'ename': 'KeyError', 'evalue': "'x'", 'traceback': []}]
+    probs = _problems(nb, tmp_path)
+    assert any("cell 2 ('print(x)') shows nothing" == p for p in probs), probs
+    assert any('cell 3' in p and 'KeyError' in p for p in probs), probs
+
+def test_never_executed(nb, tmp_path):
+    del nb['metadata']['fttutor']
+    assert any('never executed' in p for p in _problems(nb, tmp_path))
+
+def test_should_show():
+    assert outputs.should_show(_cell('df.head()')) and outputs.should_show(_cell('y = 1\nprint(y)'))
+    assert not outputs.should_show(_cell('y = 1')) and not outputs.should_show(_cell('plt.plot([1]);\n1;'.replace('plt.plot([1]);\n', '')))
+    assert not outputs.should_show(_cell('test_eq(1, 1)')) and not outputs.should_show(_cell('#| export\ndef f(): return 1\nf()'))

@@ -1,0 +1,103 @@
+"""The documentation site in a real browser: every lesson and library page of `_docs/` (built by `tools/build_docs.py`) opened in
+Debian's Chromium through playwright.
+
+Each page must have its title, at least one figure that really rendered (an `<img>` with a nonzero natural size) where the notebook
+saved one, and a table; no internal link may be broken (the file exists, and so does the element its `#anchor` names); a screenshot
+of each page goes to `$FTTUTOR_ARTIFACTS/site/` (default `ci-artifacts/site/`). nbdev's doc links (`fttutor/_modidx.py`) must land
+on an element with the symbol's name. Skipped when the site is not built, unless `FTTUTOR_REQUIRE_SITE=1` (as `.ci/run` sets)."""
+import functools, http.server, json, os, re, shutil, threading
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT/'_docs'
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+ID = re.compile(r'\bid="([^"]+)"')
+
+def _pages() -> dict:
+    "page name -> (notebook, title) for every lesson and library chapter"
+    import sys; sys.path.insert(0, str(ROOT/'tools'))
+    from build_docs import LESSONS, LIBRARY, page_name
+    out = {}
+    for nb in LESSONS + LIBRARY:
+        cells = json.loads((ROOT/'nbs'/f'{nb}.ipynb').read_text())['cells']
+        title = next(l[2:].strip() for c in cells if c['cell_type'] == 'markdown' for l in ''.join(c['source']).splitlines() if l.startswith('# '))
+        has_img = any('image/png' in o.get('data', {}) for c in cells for o in c.get('outputs', []))
+        out[page_name(nb)] = (nb, title, has_img)
+    return out
+
+@pytest.fixture(scope='module')
+def site_url():
+    if not (SITE/'index.html').exists():
+        if os.environ.get('FTTUTOR_REQUIRE_SITE'): pytest.fail('_docs/index.html is missing: run tools/build_docs.py first')
+        pytest.skip('the site is not built (python tools/build_docs.py)')
+    try: import playwright.sync_api  # noqa: F401
+    except ImportError: pytest.skip('pip playwright is not installed')
+    if not CHROMIUM: pytest.skip("Debian's chromium is not installed")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args): pass
+    handler = functools.partial(Quiet, directory=str(SITE))
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}'
+    srv.shutdown()
+
+@functools.lru_cache(None)
+def _ids(html_file:Path) -> set: return set(ID.findall(html_file.read_text(errors='replace')))
+
+def _broken_links(page:str, hrefs:list) -> list:
+    "Internal links of `page` whose file, or whose `#anchor` in that file, does not exist"
+    bad = []
+    for href in hrefs:
+        if urlparse(href).scheme in ('http', 'https', 'mailto', 'javascript', 'data') and '127.0.0.1' not in href: continue
+        path, frag = urldefrag(urlparse(href).path if '127.0.0.1' in href else href)
+        target = (SITE/page).parent/path if path and not path.startswith('/') else SITE/path.lstrip('/') if path else SITE/page
+        if target.is_dir(): target = target/'index.html'
+        if not target.exists(): bad.append(href)
+        elif frag and target.suffix == '.html' and frag not in _ids(target): bad.append(href)
+    return bad
+
+def test_every_page_in_chromium(site_url):
+    from playwright.sync_api import sync_playwright
+    shots = Path(os.environ.get('FTTUTOR_ARTIFACTS', ROOT/'ci-artifacts'))/'site'
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = {**_pages(), 'index': ('index', 'fttutor', False), 'api': ('api', 'API reference', False)}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        view = browser.new_page(viewport={'width': 1280, 'height': 900})
+        for page, (nb, title, has_img) in pages.items():
+            view.goto(f'{site_url}/{page}.html', wait_until='load')
+            assert title in view.locator('h1').first.inner_text(), (page, title)
+            if page not in ('index', 'api'): assert view.locator('table').count() > 0, f'{page}: no table'
+            if has_img:
+                sizes = view.eval_on_selector_all('article img', 'els => els.map(e => [e.naturalWidth, e.naturalHeight])')
+                assert any(w > 0 and h > 0 for w, h in sizes), f'{page}: no rendered figure among {len(sizes)} images'
+            hrefs = view.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')
+            assert not _broken_links(f'{page}.html', hrefs), (page, _broken_links(f'{page}.html', hrefs))
+            view.screenshot(path=str(shots/f'{page}.png'), full_page=False)
+        # the left navigation lists the lessons in order, and search finds a function
+        view.goto(f'{site_url}/index.html')
+        nav = view.locator('nav.bd-docs-nav a').all_inner_texts()
+        lessons = [t for _, (nb, t, _) in _pages().items() if nb[0].isdigit()]
+        found = [next(i for i, n in enumerate(nav) if t.startswith(n.strip()) or n.strip() in t) for t in lessons]
+        assert found == sorted(found), (nav, lessons)
+        view.goto(f'{site_url}/search.html?q=extract_features')
+        view.wait_for_selector('#search-results li', timeout=20000)
+        assert view.locator('#search-results li').count() > 0
+        browser.close()
+
+def test_nbdev_doc_links_land_on_their_symbol(site_url):
+    "Every `page.html#name` that nbdev records for a public function, class or patched method exists on the site"
+    import importlib
+    from fttutor._modidx import d
+    missing = []
+    for modname, syms in d['syms'].items():
+        public = set(getattr(importlib.import_module(modname), '__all__', []))
+        for sym, (link, _) in syms.items():
+            parts = sym.split('.')[2:]
+            if len(parts) == 1 and parts[0] not in public: continue   # private: not documented
+            if len(parts) > 1 and parts[0] in public: continue        # a method of a documented class: on the class's entry
+            page, _, frag = link.partition('#')
+            if not (SITE/page).exists() or frag not in _ids(SITE/page): missing.append(link)
+    assert not missing, missing[:20]
