@@ -26,12 +26,9 @@ def page_name(nb:str) -> str:
 def _md(text:str) -> dict: return {'cell_type': 'markdown', 'id': uuid.uuid4().hex[:8], 'metadata': {}, 'source': text}
 
 def _front_matter(cell) -> dict:
-    "title and description from the raw `---` cell that `proc_nbs` writes"
-    out = {}
-    for line in ''.join(cell['source']).splitlines():
-        k, sep, v = line.partition(':')
-        if sep and k.strip() in ('title', 'description'): out[k.strip()] = v.strip().strip("'\"")
-    return out
+    "title and description from the raw `---` YAML cell that nbdev's `FrontmatterProc` writes"
+    import yaml
+    return yaml.safe_load(''.join(cell['source']).strip().strip('-')) or {}
 
 SOURCE_ATTRS = re.compile(r'(\[source\]\([^)]*\))\{[^}]*\}')   # Quarto's link attributes, which MyST would print
 DOC_HEADING = re.compile(r'^(#{2,4}) (\w+(?:\.\w+)?)\s*$', re.M)

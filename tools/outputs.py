@@ -130,6 +130,7 @@ def execute_one(fn:Path, timeout:int=3600) -> float:
     from nbclient import NotebookClient
     flags, start = tst_flags(), time.time()
     nb = nbformat.read(fn, as_version=4)
+    sources = stamp(json.loads(nbformat.writes(nb)))   # the code as it is when execution starts
     for c in nb.cells:
         tags = c.metadata.get('tags', [])
         if _skipped(c, flags) and SKIP_TAG not in tags: c.metadata['tags'] = tags + [SKIP_TAG]
@@ -142,7 +143,7 @@ def execute_one(fn:Path, timeout:int=3600) -> float:
     nb = json.loads(nbformat.writes(nb))
     _trim(nb)
     nb['metadata'].pop('widgets', None)   # widget state would make GitHub refuse to render; the outputs carry a static fallback
-    nb['metadata']['fttutor'] = {'sources': stamp(nb), 'executed_s': round(time.time() - start)}
+    nb['metadata']['fttutor'] = {'sources': sources, 'executed_s': round(time.time() - start)}
     fn.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     subprocess.run([str(Path(sys.executable).parent/'nbdev-clean'), '--fname', str(fn)], check=True, cwd=ROOT)
     return time.time() - start
