@@ -151,8 +151,8 @@ def execute_one(fn:Path, timeout:int=3600) -> float:
 def execute(files:list, workers:int=2):
     "Execute `files` (default: every notebook in nbs/), `workers` at a time, offline and from one new `FTTUTOR_HOME`"
     files = [Path(f).resolve() for f in files] or sorted(NBS.glob('*.ipynb'))
-    # the longest first, so that two workers finish together
-    files.sort(key=lambda f: -json.loads(f.read_text())['metadata'].get('fttutor', {}).get('executed_s', 0))
+    # the longest first (by the time the last execution took; never executed: first), so that the workers finish together
+    files.sort(key=lambda f: -json.loads(f.read_text())['metadata'].get('fttutor', {}).get('executed_s', 1e9))
     env = dict(FTTUTOR_HOME=tempfile.mkdtemp(prefix='fttutor-outputs-home.'), FTTUTOR_OFFLINE='1', OMP_NUM_THREADS='1')
     print(f"executing {len(files)} notebooks, {workers} at a time, FTTUTOR_HOME={env['FTTUTOR_HOME']}", flush=True)
     def run(f):
