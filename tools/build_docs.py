@@ -31,21 +31,26 @@ def _front_matter(cell) -> dict:
     return yaml.safe_load(''.join(cell['source']).strip().strip('-')) or {}
 
 SOURCE_ATTRS = re.compile(r'(\[source\]\([^)]*\))\{[^}]*\}')   # Quarto's link attributes, which MyST would print
+SOURCE_LINK = re.compile(r'^\[source\]\([^)]*\)\s*$', re.M)
 DOC_HEADING = re.compile(r'^(#{2,4}) (\w+(?:\.\w+)?)\s*$', re.M)
 
 def _anchor_show_doc(text:str) -> str:
     "Strip Quarto-only attributes; before each symbol's heading put nbdev's anchor for it, its name in lower case (`Learner.fit_steps` -> `learner.fit_steps`)"
     text = SOURCE_ATTRS.sub(r'\1', text).lstrip()
     if text.startswith('---'): text = text[3:]   # Quarto's rule above each entry: a transition docutils refuses inside a cell
-    return DOC_HEADING.sub(lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)} {m.group(2)}', text)
+    link = SOURCE_LINK.search(text)              # Quarto floats it right of the heading; here it goes under the heading it belongs to
+    if link: text = text[:link.start()] + text[link.end():]
+    after = f"\n\n{link.group(0).strip()}" if link else ''
+    return DOC_HEADING.sub(lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)} {m.group(2)}{after}', text, count=1)
 
-def stage_notebook(src:Path, dst:Path):
-    "A processed notebook made ready for myst-nb: a real H1 title, anchored `show_doc` output, no front matter"
+def stage_notebook(src:Path, dst:Path) -> str:
+    "A processed notebook made ready for myst-nb (a real H1 title, anchored `show_doc` output, no front matter); its title"
     nb = json.loads(src.read_text())
-    cells = []
+    cells, title = [], dst.stem
     for c in nb['cells']:
         if c['cell_type'] == 'raw' and ''.join(c['source']).startswith('---'):
             fm = _front_matter(c)
+            title = fm.get('title', title)
             if fm.get('title'): cells.append(_md(f"# {fm['title']}\n\n" + (f"> {fm['description']}\n" if fm.get('description') else '')))
             continue
         if c['cell_type'] == 'markdown' and ''.join(c['source']).startswith('<!-- WARNING'): continue
@@ -58,8 +63,9 @@ def stage_notebook(src:Path, dst:Path):
     nb['metadata']['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}   # code cells highlighted as Python
     nb['metadata']['language_info'] = {'name': 'python'}
     dst.write_text(json.dumps(nb))
+    return title
 
-def api_page(pages:dict) -> str:
+def api_page(pages:dict, titles:dict) -> str:
     "The API reference: every public symbol of every module, with its signature and docments, linking to the chapter that teaches it"
     from nbdev.showdoc import show_doc
     lines = ['# API reference', '',
@@ -74,7 +80,7 @@ def api_page(pages:dict) -> str:
             if not callable(obj) or getattr(obj, '__module__', None) != mod.__name__: continue
             md = show_doc(obj, title_level=3)._repr_markdown_()
             md = _anchor_show_doc(md)
-            if nb: md += f'\n\nTaught in [{pages[nb]}]({pages[nb]}.html#{name.lower()}).\n'
+            if nb: md += f'\n\nTaught in [{titles[nb]}]({pages[nb]}.html#{name.lower()}).\n'
             lines += [md, '']
     return '\n'.join(lines)
 
@@ -144,13 +150,13 @@ def build(force:bool=False, workers:int=2) -> Path:
     src = ROOT/'_docs_src'
     shutil.rmtree(src, ignore_errors=True); src.mkdir()
     pages = {nb: page_name(nb) for nb in LESSONS + LIBRARY}
-    for nb, page in pages.items(): stage_notebook(proc/f'{nb}.ipynb', src/f'{page}.ipynb')
+    titles = {nb: stage_notebook(proc/f'{nb}.ipynb', src/f'{page}.ipynb') for nb, page in pages.items()}
     stage_notebook(proc/'index.ipynb', src/'index.ipynb')
     index = json.loads((src/'index.ipynb').read_text())
     toc = lambda caption, names: f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(names) + "\n```\n"
     index['cells'].append(_md(toc('Lessons', [pages[n] for n in LESSONS]) + '\n' + toc('Library', [pages[n] for n in LIBRARY] + ['api'])))
     (src/'index.ipynb').write_text(json.dumps(index))
-    (src/'api.md').write_text(api_page(pages))
+    (src/'api.md').write_text(api_page(pages, titles))
     (src/'conf.py').write_text(CONF)
     (src/'nbdev_slug.py').write_text(SLUG)
     shutil.rmtree(OUT, ignore_errors=True)
