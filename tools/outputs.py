@@ -135,7 +135,7 @@ def execute_one(fn:Path, timeout:int=3600) -> float:
         tags = c.metadata.get('tags', [])
         if _skipped(c, flags) and SKIP_TAG not in tags: c.metadata['tags'] = tags + [SKIP_TAG]
     NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}},
-                   skip_cells_with_tag=SKIP_TAG, store_widget_state=False, record_timing=False).execute()
+                   skip_cells_with_tag=SKIP_TAG, record_timing=False).execute()   # widget state: dropped below
     for c in nb.cells:
         if SKIP_TAG in c.metadata.get('tags', []):
             c.metadata['tags'].remove(SKIP_TAG)
