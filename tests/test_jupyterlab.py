@@ -117,12 +117,12 @@ def test_freeze_explorer_in_jupyterlab(tmp_path):
             page.wait_for_function("() => document.querySelector('.jp-OutputArea .widget-vbox img')", timeout=300_000)
             page.wait_for_function("() => /Idle/.test(document.querySelector('.jp-StatusBar-Widget')?.textContent || '')", timeout=120_000)
             state = _widget_state(page)
-            assert int(state['value']) == 1, state['value']   # the lesson cell leaves the slider at 1
-            assert int(state['trainable'].replace(',', '')) == expected[1]
+            assert int(state['value']) == 2, state['value']   # the explorer starts at the last group: only the head's group trains
+            assert int(state['trainable'].replace(',', '')) == expected[2]
             assert _log_console_count(page) == 0
             handle = page.locator('.jp-OutputArea .widget-vbox .noUi-handle').first
             handle.scroll_into_view_if_needed()
-            for i, (key, depth) in enumerate([('ArrowRight', 2), ('ArrowLeft', 1), ('ArrowLeft', 0)]):
+            for i, (key, depth) in enumerate([('ArrowLeft', 1), ('ArrowLeft', 0), ('ArrowRight', 1)]):
                 handle.focus(); page.keyboard.press(key)
                 page.wait_for_function(f"() => document.querySelector('.jp-OutputArea .widget-vbox .widget-readout')?.textContent.trim() == '{depth}'")
                 page.wait_for_function(f"""() => {{ const b = document.querySelector('.jp-OutputArea .widget-vbox');
