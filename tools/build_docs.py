@@ -65,6 +65,13 @@ def stage_notebook(src:Path, dst:Path) -> str:
     dst.write_text(json.dumps(nb))
     return title
 
+REPO = 'https://github.com/fttutor/fttutor/blob/main/'
+
+def _site_links(md:str) -> str:
+    "Links of the README (written for the repository) made right for the site"
+    md = re.sub(r'\]\(nbs/([\w-]+)\.ipynb\)', lambda m: f']({page_name(m.group(1))}.html)', md)
+    return re.sub(r'\]\((?!https?:|#|mailto:)([^)\s]+)\)', lambda m: f']({REPO}{m.group(1)})', md)
+
 def api_page(pages:dict, titles:dict) -> str:
     "The API reference: every public symbol of every module, with its signature and docments, linking to the chapter that teaches it"
     from nbdev.showdoc import show_doc
@@ -80,7 +87,7 @@ def api_page(pages:dict, titles:dict) -> str:
             if not callable(obj) or getattr(obj, '__module__', None) != mod.__name__: continue
             md = show_doc(obj, title_level=3)._repr_markdown_()
             md = _anchor_show_doc(md)
-            if nb: md += f'\n\nTaught in [{titles[nb]}]({pages[nb]}.html#{name.lower()}).\n'
+            if nb: md += f'\n\nTaught in <a href="{pages[nb]}.html#{name.lower()}">{titles[nb]}</a>.\n'   # raw HTML: MyST would take a .html link for a cross-reference
             lines += [md, '']
     return '\n'.join(lines)
 
@@ -153,6 +160,8 @@ def build(force:bool=False, workers:int=2) -> Path:
     titles = {nb: stage_notebook(proc/f'{nb}.ipynb', src/f'{page}.ipynb') for nb, page in pages.items()}
     stage_notebook(proc/'index.ipynb', src/'index.ipynb')
     index = json.loads((src/'index.ipynb').read_text())
+    for c in index['cells']:   # the README's links point into the repository: lessons become site pages, other files GitHub pages
+        if c['cell_type'] == 'markdown': c['source'] = _site_links(''.join(c['source']))
     toc = lambda caption, names: f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(names) + "\n```\n"
     index['cells'].append(_md(toc('Lessons', [pages[n] for n in LESSONS]) + '\n' + toc('Library', [pages[n] for n in LIBRARY] + ['api'])))
     (src/'index.ipynb').write_text(json.dumps(index))
