@@ -12,7 +12,7 @@ renaming a notebook does not make every output stale, while any change to the co
 Cells flagged with one of `tst_flags` (`#| slow`, `#| cuda`, `#| notest`: online downloads, GPU runs) are not executed, as in `nbdev-test`;
 cells flagged `#| long` (offline, but minutes long) are: `nbdev-test` skips them in CI, and their saved outputs are checked here.
 """
-import argparse, ast, hashlib, json, os, re, subprocess, sys, tempfile, time, tomllib
+import argparse, ast, hashlib, json, os, re, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +25,8 @@ RUN_FLAGS = {'long'}   # skipped by nbdev-test (CI's time), run here: their outp
 
 def tst_flags() -> set:
     "The flags whose cells are not executed: nbdev's `tst_flags` except `RUN_FLAGS`"
-    return set(tomllib.loads((ROOT/'pyproject.toml').read_text())['tool']['nbdev']['tst_flags'].split()) - RUN_FLAGS
+    flags = re.search(r'^tst_flags\s*=\s*"([^"]*)"', (ROOT/'pyproject.toml').read_text(), re.M).group(1)   # no tomllib on Python 3.10
+    return set(flags.split()) - RUN_FLAGS
 
 def _src(cell) -> str: return ''.join(cell['source'])
 
