@@ -4,11 +4,12 @@
     python tools/build_docs.py            # _docs/index.html is the home page
 
 nbdev's own processors (`nbdev.processors.FilterDefaults`, the pipeline of `nbdev.serve.proc_nbs`) prepare the notebooks, as they do for
-Quarto: they drop `#| export` and `#| hide` cells, adds and
-runs the `show_doc` cells (signatures, docments and source links), and moves each notebook's title into front matter. This script
-then turns that front matter back into a page title, names each page as nbdev's doc links expect (`02_features.ipynb` becomes
-`features.html`), adds nbdev's anchor for every documented symbol (its name in lower case: `features.html#extract_features`,
-`finetuning.html#learner.fit_steps`, as `fttutor/_modidx.py` records them), writes an API reference page, and runs Sphinx on the saved outputs: nothing is executed again.
+Quarto: they drop `#| export` and `#| hide` cells, add and run the `show_doc` cells (signatures, docments and source links), and move
+each notebook's title into front matter. Only exported cells, import-only cells and `show_doc` calls run for that (nbdev would also
+rerun every lesson cell that mixes an import with training). This script then turns the front matter back into a page title, names
+each page as nbdev's doc links expect (`02_features.ipynb` becomes `features.html`), adds nbdev's anchor for every documented symbol
+(its name in lower case: `features.html#extract_features`, `finetuning.html#learner.fit_steps`, as `fttutor/_modidx.py` records
+them), writes an API reference page, and runs Sphinx on the saved outputs: no lesson is executed again.
 """
 import argparse, importlib, json, re, shutil, subprocess, sys, time, uuid
 from pathlib import Path
