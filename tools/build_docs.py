@@ -172,6 +172,7 @@ def build(force:bool=False, workers:int=2) -> Path:
     shutil.rmtree(OUT, ignore_errors=True)
     t = time.time()
     subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-j', str(workers), str(src), str(OUT)], check=True, cwd=src)
+    shutil.rmtree(OUT.parent/'jupyter_execute', ignore_errors=True)   # myst-nb's copies of the notebooks beside the output folder
     print(f"sphinx: {time.time() - t:.0f} s; site built in {time.time() - start:.0f} s: {OUT/'index.html'}")
     return OUT
 
