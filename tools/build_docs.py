@@ -81,7 +81,7 @@ def api_page(pages:dict, titles:dict) -> str:
              'teaches it. `from fttutor.all import *` gives the names a lesson calls (`fttutor.all.PUBLIC`).', '']
     for m in MODULES:
         mod = importlib.import_module(f'fttutor.{m}')
-        nb = next((k for k, v in pages.items() if v == m or v == f'lib_{m}'), None)
+        nb = next((k for k in pages if re.search(rf'#\| default_exp {m}\b', (NBS/f'{k}.ipynb').read_text())), None)   # the notebook that exports it
         lines += [f'## fttutor.{m}', '', (mod.__doc__ or '').split('\n')[0], '']
         for name in getattr(mod, '__all__', []):
             obj = getattr(mod, name)
