@@ -350,12 +350,13 @@ def text_df(table, # path to a CSV file, or a DataFrame
 
 # %% ../nbs/lib_data.ipynb #7ef06496
 def text_dataset(name:str='drugs') -> tuple:
-    "`(train, test)` DataFrames of `text` and `label` for `'drugs'` (offline) or `'imdb'` (fastai's IMDB sample, online)"
+    "`(train, test)` DataFrames of `text` and `label`: `'drugs'` or `'drugs_posneg'` (offline), or `'imdb'` (fastai's IMDB sample, online)"
     if name == 'drugs': return drug_reviews()
+    if name == 'drugs_posneg': return tuple(d[d.label != 'neutral'].reset_index(drop=True) for d in drug_reviews())
     if name == 'imdb':
         raw = pd.read_csv(fastai_dataset(URLs.IMDB_SAMPLE, 'IMDB sample')/'texts.csv')
         return tuple(text_df(raw[raw.is_valid == v]) for v in (False, True))
-    raise ValueError(f"Unknown text dataset {name!r}: use 'drugs' (offline) or 'imdb' (online)")
+    raise ValueError(f"Unknown text dataset {name!r}: use 'drugs' or 'drugs_posneg' (offline), or 'imdb' (online)")
 
 # %% ../nbs/lib_data.ipynb #00333cd1
 def text_splits(train:pd.DataFrame, test:pd.DataFrame=None, # DataFrames with `text` and `label`; no `test`: carve one from `train`

@@ -145,24 +145,39 @@ def _join(shards:list) -> dict:
     return dict(feats=torch.cat([s['feats'] for s in shards]),
                 labels=None if shards[0]['labels'] is None else torch.cat([s['labels'] for s in shards]))
 
+def _rank_world() -> tuple:
+    "`(rank, world size)` of this process in a `torch.distributed` run (`torchrun`, `accelerate launch`), else `(0, 1)`"
+    dist = torch.distributed
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
 def _extract_cached(d, # cache folder for this key, or None
                     batches, compute, # compute(batch) -> dict(feats, labels) for one batch
                     n_of, # n_of(batch) -> number of rows in the batch
                     progress:bool) -> tuple:
-    "`(features dict, from_cache, batches computed)`: the finished entry in `d`, else every batch, reusing finished batch files"
+    "`(features dict, from_cache, batches this process computed)`: the finished entry in `d`, else every batch, reusing finished batch files"
     if d and (res := _load_cached(d)) is not None: return res, True, 0
-    if d:
+    rank, world = _rank_world()   # in a distributed run, process `rank` computes every `world`-th batch
+    if d and rank == 0:
         if d.exists() and not d.is_dir(): _remove(d)
         d.mkdir(parents=True, exist_ok=True)
-    shards, n = [], 0
-    for i, b in enumerate(progress_bar(batches, leave=False) if progress else batches):
+    if world > 1: torch.distributed.barrier()   # the folder exists before any process writes to it
+    shards, n = {}, 0
+    for i, b in enumerate(progress_bar(batches, leave=False) if progress and rank == 0 else batches):
+        if i % world != rank: continue
         fn = d/f'batch_{i:05d}.pt' if d else None
         s = _load_shard(fn, n_of(b)) if fn else None
         if s is None:
             s = compute(b); n += 1
             if fn: _save_record(s, fn)
-        shards.append(s)
-    return (_finish(d, shards) if d else _join(shards)), False, n
+        shards[i] = s
+    if world > 1:   # every process gets every batch, in order; the first writes the one cache entry a single process writes
+        got = [None] * world
+        torch.distributed.all_gather_object(got, shards)
+        shards = {i: s for g in got for i, s in g.items()}
+    shards = [shards[i] for i in sorted(shards)]
+    res = _finish(d, shards) if d and rank == 0 else _join(shards)
+    if world > 1: torch.distributed.barrier()   # the entry is complete before any process goes on
+    return res, False, n
 
 # %% ../nbs/02_features.ipynb #726b27e3
 def _image_batch_features(body, hooks, pool):
@@ -246,7 +261,8 @@ def linear_probe(train, # `Features` (or a `(feats, labels)` pair) to fit on
     X, y = np.asarray(feats, dtype=np.float32), np.asarray(labels)
     fewest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
     # the C search needs 2+ examples of each class per fold; with fewer (1-shot data), fit C=1 directly
-    scoring = 'accuracy' if class_weight is None else 'f1_macro'   # a balanced probe is tuned for the balanced score
+    # a balanced probe is tuned for the balanced score; a plain function, since scikit-learn's 'f1_macro' string fails on two classes
+    scoring = 'accuracy' if class_weight is None else (lambda est, X, y: f1_score(y, est.predict(X), average='macro'))
     new_api = {k: v for k, v in dict(l1_ratios=(0.,), use_legacy_attributes=False).items()   # scikit-learn >= 1.8 warns without them
                if k in inspect.signature(LogisticRegressionCV).parameters}
     clf = (LogisticRegressionCV(Cs=list(Cs), cv=min(cv, fewest), max_iter=max_iter, scoring=scoring, class_weight=class_weight, **new_api) if fewest >= 2

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.learner import Learner
+from fastai.torch_core import num_distrib
 from fastai.callback.core import Callback, CancelTrainException, CancelValidException, TrainEvalCallback
 from fastai.layers import AdaptiveConcatPool2d
 from .core import *
@@ -62,7 +63,8 @@ def fit_steps(self:Learner, steps:int, # optimiser steps, whatever the size of t
               lr_max=None, n_evals:int=8, cbs=None, **kwargs):
     "`fit_one_cycle` over exactly `steps` optimiser steps (as many epochs as that takes)"
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}")
-    n_epoch = math.ceil(steps / len(self.dls.train))
+    per_epoch = max(1, len(self.dls.train) // max(1, num_distrib()))   # data-parallel (`fttutor.distrib`): each process takes a share
+    n_epoch = math.ceil(steps / per_epoch)
     self.fit_one_cycle(n_epoch, lr_max, cbs=[StepBudget(steps, n_evals), *L(cbs)], **kwargs)
 
 # %% ../nbs/04_finetuning.ipynb #d2c04a38

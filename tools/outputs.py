@@ -2,9 +2,10 @@
 
     python tools/outputs.py execute [NOTEBOOK ...]   # re-execute (default: every notebook in nbs/), 2 at a time, from a new FTTUTOR_HOME
     python tools/outputs.py check                    # fail if an output is missing, an error, or older than the library code
+    python tools/outputs.py run NOTEBOOK ...         # execute as `execute` does, but save nothing: a lesson as a test (tools/floors.sh)
 
 Freshness: after executing a notebook, `execute` stamps its metadata (`fttutor.sources`) with a hash of each source the notebook
-depends on: its own code cells, `settings.ini` (the lesson profiles), `fttutor/__init__.py`, the module the notebook exports, and every fttutor module
+depends on: its own code cells, the `cpu` profile in `settings.ini` (with the defaults it inherits), `fttutor/__init__.py`, the module the notebook exports, and every fttutor module
 that its code imports, directly or through other fttutor modules (`fttutor.all` imports them all). `check` recomputes those hashes and
 names the notebooks whose outputs were produced by other code. The `# %%` cell markers nbdev writes are left out of the hash, so
 renaming a notebook does not make every output stale, while any change to the code itself does.
@@ -63,8 +64,17 @@ def dependencies(nb:dict) -> list:
     mods = _module_imports(code) | set(re.findall(r'^#\| default_exp (\w+)', code, re.M))
     return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))]
 
+PROFILE = 'cpu'   # the lesson profile the saved outputs are executed under
+
+def _profile_text() -> str:
+    "The part of `settings.ini` the saved outputs depend on: the defaults and the `cpu` profile (other profiles may change freely)"
+    import configparser
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(ROOT/'settings.ini')
+    return '\n'.join(f'{k} = {v}' for k, v in sorted(cp[PROFILE].items()))
+
 def _hash(rel:str) -> str:
-    text = (ROOT/rel).read_text()
+    text = _profile_text() if rel == 'settings.ini' else (ROOT/rel).read_text()
     if rel.endswith('.py'): text = '\n'.join(l for l in text.splitlines() if not l.startswith('# %% '))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -125,13 +135,10 @@ def _trim(nb:dict):
             keep.append(o)
         if 'outputs' in c: c['outputs'] = keep
 
-def execute_one(fn:Path, timeout:int=3600) -> float:
-    "Execute notebook `fn` in place (kernel in `nbs/`), skipping flagged cells; trim, stamp and nbdev-clean it"
-    import nbformat
+def _run(nb, timeout:int=3600):
+    "Execute nbformat notebook `nb` (kernel in `nbs/`, the running Python's `python3` kernel), skipping flagged cells"
     from nbclient import NotebookClient
-    flags, start = tst_flags(), time.time()
-    nb = nbformat.read(fn, as_version=4)
-    sources = stamp(json.loads(nbformat.writes(nb)))   # the code as it is when execution starts
+    flags = tst_flags()
     for c in nb.cells:
         tags = c.metadata.get('tags', [])
         if _skipped(c, flags) and SKIP_TAG not in tags: c.metadata['tags'] = tags + [SKIP_TAG]
@@ -141,6 +148,14 @@ def execute_one(fn:Path, timeout:int=3600) -> float:
         if SKIP_TAG in c.metadata.get('tags', []):
             c.metadata['tags'].remove(SKIP_TAG)
             if not c.metadata['tags']: del c.metadata['tags']
+
+def execute_one(fn:Path, timeout:int=3600) -> float:
+    "Execute notebook `fn` in place, skipping flagged cells; trim, stamp and nbdev-clean it"
+    import nbformat
+    start = time.time()
+    nb = nbformat.read(fn, as_version=4)
+    sources = stamp(json.loads(nbformat.writes(nb)))   # the code as it is when execution starts
+    _run(nb, timeout)
     nb = json.loads(nbformat.writes(nb))
     _trim(nb)
     nb['metadata'].pop('widgets', None)   # widget state would make GitHub refuse to render; the outputs carry a static fallback
@@ -154,7 +169,7 @@ def execute(files:list, workers:int=2):
     files = [Path(f).resolve() for f in files] or sorted(NBS.glob('*.ipynb'))
     # the longest first (by the time the last execution took; never executed: first), so that the workers finish together
     files.sort(key=lambda f: -json.loads(f.read_text())['metadata'].get('fttutor', {}).get('executed_s', 1e9))
-    env = dict(FTTUTOR_HOME=tempfile.mkdtemp(prefix='fttutor-outputs-home.'), FTTUTOR_OFFLINE='1', OMP_NUM_THREADS='1')
+    env = dict(FTTUTOR_HOME=tempfile.mkdtemp(prefix='fttutor-outputs-home.'), FTTUTOR_OFFLINE='1', OMP_NUM_THREADS='1', FTTUTOR_PROFILE=PROFILE)
     print(f"executing {len(files)} notebooks, {workers} at a time, FTTUTOR_HOME={env['FTTUTOR_HOME']}", flush=True)
     def run(f):
         r = subprocess.run([sys.executable, __file__, '_one', str(f)], env={**os.environ, **env}, capture_output=True, text=True)
@@ -163,6 +178,17 @@ def execute(files:list, workers:int=2):
         return r.returncode
     with ThreadPoolExecutor(workers) as ex: codes = list(ex.map(run, files))
     if any(codes): sys.exit(1)
+
+def run_only(files:list) -> int:
+    "Execute `files` one after another and save nothing: exit status 1 if a cell fails"
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+    bad = 0
+    for f in files:
+        start = time.time()
+        try: _run(nbformat.read(f, as_version=4)); print(f"ok: {Path(f).name} in {time.time() - start:.0f} s", flush=True)
+        except CellExecutionError as e: print(f"FAILED: {Path(f).name}\n{str(e)[-3000:]}", flush=True); bad += 1
+    return 1 if bad else 0
 
 def check() -> int:
     flags, bad = tst_flags(), 0
@@ -178,8 +204,10 @@ if __name__ == '__main__':
     sub = ap.add_subparsers(dest='cmd', required=True)
     e = sub.add_parser('execute', help='re-execute notebooks in place'); e.add_argument('files', nargs='*'); e.add_argument('--workers', type=int, default=2)
     sub.add_parser('check', help='fail on missing, failed or stale outputs')
+    r = sub.add_parser('run', help='execute notebooks and save nothing'); r.add_argument('files', nargs='+')
     one = sub.add_parser('_one'); one.add_argument('file')
     a = ap.parse_args()
     if a.cmd == 'execute': execute(a.files, a.workers)
     elif a.cmd == 'check': sys.exit(check())
+    elif a.cmd == 'run': sys.exit(run_only(a.files))
     else: print(f"{execute_one(Path(a.file)):.0f} s")
