@@ -40,7 +40,11 @@ def _directives(cell) -> dict:
         out[name] = args.strip()
     return out
 
-def _skipped(cell, flags:set) -> bool: return cell['cell_type'] == 'code' and bool(flags & set(_directives(cell)))
+def _skipped(cell, flags:set) -> bool:
+    "Is this a code cell nbdev-test skips: flagged with one of `flags`, or `#| eval: false`?"
+    if cell['cell_type'] != 'code': return False
+    d = _directives(cell)
+    return bool(flags & set(d)) or d.get('eval:', '').lower() == 'false' or d.get('eval', '').lstrip(':').strip().lower() == 'false'
 
 # --- what a notebook depends on ---
 def _module_imports(code:str) -> set:
