@@ -8,7 +8,7 @@ Docs: https://fttutor.github.io/fttutor/setup.html.md"""
 from __future__ import annotations
 import sys, time
 import pandas as pd
-from fastcore.script import call_parse
+from fastcore.script import store_true
 from .core import *
 from .models import *
 from .data import *
@@ -73,9 +73,9 @@ def course_check(profile=None, # lesson profile or its name (default: chosen for
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_setup.ipynb #6077141d
-@call_parse
+@cli
 def main(profile:str=None, # lesson profile name (default: chosen for this device, or FTTUTOR_PROFILE)
-         no_train:bool=False # skip the one-epoch training check
+         no_train:store_true=False # skip the one-epoch training check
         ):
     "Check that this machine runs the course: weights, text model, datasets and a short training run"
     offline_mode()

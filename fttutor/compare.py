@@ -12,7 +12,7 @@ import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from fastcore.basics import ifnone
-from fastcore.script import call_parse, store_true
+from fastcore.script import store_true
 from fastprogress.fastprogress import progress_bar
 from fastai.vision.augment import aug_transforms
 from .core import *
@@ -346,7 +346,7 @@ def cli_message(e:Exception) -> str:
                 f"folder you can write")
     return ' '.join(str(e).split()).replace('The output folder', '--out')
 
-@call_parse
+@cli
 def main(dataset:str=None, # bundled dataset: photos (near domain, default), digits (far), faces
          data:str=None, # your image folder (one sub-folder per class, optional train/, valid/ and test/); overrides --dataset
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0)

@@ -8,6 +8,7 @@ Docs: https://fttutor.github.io/fttutor/lib_core.html.md"""
 from __future__ import annotations
 import os, io, sys, time, errno, socket, secrets, threading, configparser, importlib.resources
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 import torch
 from fastcore.basics import AttrDict, ifnone
@@ -17,7 +18,7 @@ from fastai.torch_core import set_seed
 __all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
            'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'from_profile', 'OfflineError',
            'offline_forced', 'is_online', 'require_online', 'block_network', 'offline_mode', 'lesson_setup',
-           'Measurement', 'measure', 'n_params', 'quiet']
+           'Measurement', 'measure', 'n_params', 'quiet', 'cli']
 
 # %% ../nbs/lib_core.ipynb #1294c0fe
 def device_kind() -> str:
@@ -288,3 +289,19 @@ def n_params(ps, # a module, or an iterable of tensors
 def quiet(learn):
     "Inside the block, `learn` shows no progress bar and no epoch table"
     with learn.no_bar(), learn.no_logging(): yield learn
+
+# %% ../nbs/lib_core.ipynb #5e4f428f
+def cli(func):
+    "`func` as a console command: fastcore's `anno_parser` reads its docments, and `--a-b` and `--a_b` both work with any fastcore"
+    @wraps(func)
+    def _main(argv:list=None # the arguments (default: the command line's)
+             ):
+        from fastcore.script import anno_parser
+        p = anno_parser(func)
+        spelled = {o.replace('_', '-'): o for a in p._actions for o in a.option_strings if o.startswith('--')}
+        def _fix(a:str) -> str:
+            flag, eq, val = a.partition('=')
+            return spelled.get(flag.replace('_', '-'), flag) + eq + val if a.startswith('--') else a
+        args = vars(p.parse_args([_fix(a) for a in (sys.argv[1:] if argv is None else argv)]))
+        return func(**{k: v for k, v in args.items() if k not in ('pdb', 'xtra')})
+    return _main

@@ -54,7 +54,9 @@ def train_data_parallel(strategy:str='head_only', # a key of `STRATEGIES` that t
                         steps:int=30, # optimiser steps
                         lr:float=1e-3, # base learning rate (times the strategy's factor)
                         bs:int=32, # the global batch: each of N processes takes bs / N
-                        img_size:int=None, profile=None, seed:int=42) -> dict:
+                        img_size:int=None, profile=None, seed:int=42,
+                        samples_per_class:int=None # training images kept per class (default: the profile's; 0: all)
+                       ) -> dict:
     "Train `strategy` across the processes of this run (one process: plainly) and return the validation scores, on every rank"
     s = STRATEGIES.get(strategy)
     if s is None or s.train is None:
@@ -64,7 +66,7 @@ def train_data_parallel(strategy:str='head_only', # a key of `STRATEGIES` that t
     p = lesson_profile(profile)
     size, arch = from_profile(p, img_size=img_size, arch=None)
     set_seed(seed, reproducible=True)
-    dls = image_dls(dataset, profile=p, bs=bs // world, img_size=size, seed=seed)
+    dls = image_dls(dataset, profile=p, bs=bs // world, img_size=size, seed=seed, samples_per_class=samples_per_class)
     learn = transfer_learner(dls, arch, pretrained=s.init == 'pretrained', fp16=False)
     cbs = [HoldBatchNorm()] if s.bn is None else []
     with quiet(learn), learn.added_cbs(cbs), data_parallel(learn):
@@ -97,6 +99,7 @@ def _cli(argv=None):
     ap.add_argument('--dataset', default='digits'); ap.add_argument('--steps', type=int, default=30)
     ap.add_argument('--lr', type=float, default=1e-3); ap.add_argument('--bs', type=int, default=32, help='the global batch')
     ap.add_argument('--img-size', type=int); ap.add_argument('--profile'); ap.add_argument('--seed', type=int, default=42)
+    ap.add_argument('--samples-per-class', type=int, help="training images kept per class (default: the profile's; 0: all)")
     ap.add_argument('--extract', action='store_true', help="extract the training images' features into the cache instead")
     ap.add_argument('--cache', help='with --extract: the cache folder (default: the usual cache)')
     ap.add_argument('--out', help='write the result (JSON) here too')
@@ -107,7 +110,7 @@ def main(argv=None):
     a = _cli(argv)
     try:
         if a.extract: res = extract_data_parallel(a.dataset, a.img_size, a.profile, ifnone(a.cache, True))
-        else: res = train_data_parallel(a.strategy, a.dataset, a.steps, a.lr, a.bs, a.img_size, a.profile, a.seed)
+        else: res = train_data_parallel(a.strategy, a.dataset, a.steps, a.lr, a.bs, a.img_size, a.profile, a.seed, a.samples_per_class)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"fttutor.distrib: {e}")
     if rank_distrib() == 0:
         print(json.dumps(res))
@@ -118,7 +121,7 @@ def launch(n_proc:int=2, # processes: 1 runs without torchrun
           ) -> dict:
     "Run `python -m fttutor.distrib` in `n_proc` processes (on CPUs when there are fewer GPUs than processes); rank 0's result"
     out = Path(tempfile.mkdtemp())/'result.json'
-    args = [f"--{k.replace('_', '-')}" + ('' if v is True else f"={v}") for k, v in kwargs.items() if v not in (None, False)]
+    args = [f"--{k.replace('_', '-')}" + ('' if v is True else f"={v}") for k, v in kwargs.items() if v is not None and v is not False]
     run = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n_proc}'] if n_proc > 1 else [sys.executable]
     env = dict(os.environ)
     if 1 < n_proc and torch.cuda.device_count() < n_proc:   # fewer GPUs than processes: CPU processes (gloo), the threads shared out

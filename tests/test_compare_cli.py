@@ -11,6 +11,23 @@ def _run(*args, cwd=None, **env):
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=900, cwd=cwd,
                           env={**os.environ, 'FTTUTOR_OFFLINE': '1', **env})
 
+def _run_here(*args, **env):
+    "`fttutor-compare ARGS` in this process (`main` parses the list it is given): the same exit code and messages, without starting Python"
+    import contextlib, io
+    from fttutor.compare import main
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try: main(list(args))
+            except SystemExit as e: code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    return subprocess.CompletedProcess(['fttutor-compare', *args], code, out.getvalue(), err.getvalue())
+
 def _folder(root, classes=('red', 'blue'), n=8):
     rng = np.random.default_rng(0)
     for i, c in enumerate(classes):
@@ -29,13 +46,13 @@ def _clean_error(r, *contains, code=2):
     for c in contains: assert c in last, r.stderr
 
 def test_missing_path(tmp_path):
-    _clean_error(_run('--data', str(tmp_path/'nope')), 'No image folder at')
+    _clean_error(_run_here('--data', str(tmp_path/'nope')), 'No image folder at')
 
 def test_one_class(tmp_path):
-    _clean_error(_run('--data', str(_folder(tmp_path/'imgs', classes=('only',)))), 'need at least two')
+    _clean_error(_run_here('--data', str(_folder(tmp_path/'imgs', classes=('only',)))), 'need at least two')
 
 def test_unknown_strategy(tmp_path):
-    _clean_error(_run('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'lora_xl'), 'Unknown strategy lora_xl')
+    _clean_error(_run_here('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'lora_xl'), 'Unknown strategy lora_xl')
 
 def test_new_folder_with_a_corrupt_file(tmp_path):
     data = _folder(tmp_path/'imgs')
@@ -63,19 +80,19 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
     (('--profile', 'tpu'), "Unknown lesson profile 'tpu'"),
 ])
 def test_input_errors_are_refused_before_training(tmp_path, args, says):
-    r = _run('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out'), *args)
+    r = _run_here('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out'), *args)
     _clean_error(r, says)
     assert not (tmp_path/'out'/'results.csv').exists()
 
 def test_out_is_a_file(tmp_path):
     (tmp_path/'out.txt').write_text('keep me')
-    _clean_error(_run('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out.txt')), '--out', 'is a file')
+    _clean_error(_run_here('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out.txt')), '--out', 'is a file')
     assert (tmp_path/'out.txt').read_text() == 'keep me'
 
 def test_class_only_in_valid(tmp_path):
     data = tmp_path/'imgs'
     _folder(data/'train'); _folder(data/'valid', classes=('red', 'blue', 'green'), n=2)
-    _clean_error(_run('--data', str(data), '--out', str(tmp_path/'out')), 'green', 'none in')
+    _clean_error(_run_here('--data', str(data), '--out', str(tmp_path/'out')), 'green', 'none in')
 
 @pytest.fixture
 def small_mount(tmp_path):

@@ -56,3 +56,21 @@ def test_should_show():
     assert outputs.should_show(_cell('df.head()')) and outputs.should_show(_cell('y = 1\nprint(y)'))
     assert not outputs.should_show(_cell('y = 1')) and not outputs.should_show(_cell('1;'))
     assert not outputs.should_show(_cell('test_eq(1, 1)')) and not outputs.should_show(_cell('#| export\ndef f(): return 1\nf()'))
+
+def test_only_the_cpu_profile_counts(nb, tmp_path, monkeypatch):
+    "Outputs are executed under the cpu profile: editing another profile leaves them fresh, editing cpu (or a default) does not"
+    ini = (ROOT/'settings.ini').read_text()
+    fake = tmp_path/'repo'; fake.mkdir()
+    monkeypatch.setattr(outputs, 'ROOT', fake)
+    for name in ('settings.ini',): (fake/name).write_text(ini)
+    before = outputs._hash('settings.ini')
+    (fake/'settings.ini').write_text(ini.replace('[mini]\n', '[mini]\nnew_field = 1\n').replace('text_max_len = 64', 'text_max_len = 32'))
+    assert outputs._hash('settings.ini') == before
+    (fake/'settings.ini').write_text(ini.replace('[cpu]\n', '[cpu]\nnew_field = 1\n'))
+    assert outputs._hash('settings.ini') != before
+    (fake/'settings.ini').write_text(ini.replace('seed = 42', 'seed = 7', 1))   # [DEFAULT], which cpu inherits
+    assert outputs._hash('settings.ini') != before
+
+def test_eval_false_cells_are_not_run():
+    assert outputs._skipped(_cell("#| export\n#| eval: false\nif __name__ == '__main__': main()"), outputs.tst_flags())
+    assert not outputs._skipped(_cell("#| export\nx = 1"), outputs.tst_flags())
