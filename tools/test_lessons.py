@@ -1,0 +1,68 @@
+#!/usr/bin/env python
+"""Test every notebook under one or more profiles, in one pool of workers: `python tools/test_lessons.py --profiles cpu mini`.
+
+Each notebook runs through nbdev's own `test_nb`, exactly as `nbdev-test` runs it: the `tst_flags` cells of `pyproject.toml` are
+skipped unless `--flags` names them, and a failing cell fails its notebook. What this adds is the profile (`FTTUTOR_PROFILE`, set per
+notebook) and the order: CI tests every lesson under two offline profiles, and one pool that starts the slowest notebooks first keeps
+both cores busy to the end, where two `nbdev-test` runs in file order would each end with one core idle behind the longest lesson.
+"""
+import argparse, os, sys, time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
+HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106},
+          'mini': {'05_text': 300, '07_compare': 400, '06_lora': 260, '04_finetuning': 240}}
+
+def notebooks(names=()) -> list:
+    "The notebooks nbdev-test would pick (names starting with `_` or `.` skipped), or those named (in `nbs/`, or paths to notebooks)"
+    nbs = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    if not names: return nbs
+    by_name = {k: p for p in nbs for k in (p.stem, p.name)}
+    pick = [by_name.get(n) or Path(n).resolve() for n in names]
+    missing = [n for n, p in zip(names, pick) if not (p.is_file() and p.suffix == '.ipynb')]
+    if missing: sys.exit(f"No notebook {', '.join(missing)}: name one in nbs/ or give a path to an .ipynb file")
+    return pick
+
+def slowest_first(tasks:list) -> list:
+    "`(profile, notebook)` pairs, the longest expected first (a notebook without a hint counts 30 s)"
+    return sorted(tasks, key=lambda t: -HINT_S.get(t[0], {}).get(t[1].stem, 30))
+
+def _test(profile:str, fn:Path, skip_flags:list, force_flags:list, cell_timeout, exec_profile:bool) -> tuple:
+    "Run one notebook's tests under `profile` in this worker"
+    from nbdev.test import test_nb
+    os.environ['FTTUTOR_PROFILE'] = profile
+    return test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=str(ROOT), cell_timeout=cell_timeout, profile=exec_profile)
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('notebooks', nargs='*', help='notebook names (default: all)')
+    ap.add_argument('--profiles', nargs='+', default=['cpu'], help='profiles of settings.ini to test under (default: cpu)')
+    ap.add_argument('--flags', default='', help='space-separated tst_flags to run anyway, as nbdev-test --flags')
+    ap.add_argument('--n-workers', type=int, default=2)
+    a = ap.parse_args(argv)
+    from nbdev.config import get_config
+    from configparser import ConfigParser
+    cfg, known = get_config(ROOT), ConfigParser()
+    known.read(ROOT/'settings.ini')
+    bad = [p for p in a.profiles if not known.has_section(p)]
+    if bad: sys.exit(f"Unknown profile {', '.join(bad)}: settings.ini has {', '.join(known.sections())}")
+    skip, force = str(cfg.tst_flags).split(), a.flags.split()
+    tasks = slowest_first([(p, fn) for p in a.profiles for fn in notebooks(a.notebooks)])
+    start, failed, times = time.time(), [], []
+    print(f"testing {len(tasks)} notebook runs ({', '.join(a.profiles)}) on {a.n_workers} workers", flush=True)
+    # workers find `_test` in this file as a module: a notebook run by nbdev replaces the worker's `__main__`
+    sys.path.insert(0, str(Path(__file__).parent)); from test_lessons import _test as test_one
+    with ProcessPoolExecutor(a.n_workers, mp_context=get_context('fork')) as ex:
+        futs = {ex.submit(test_one, p, fn, skip, force, cfg.cell_timeout or None, bool(cfg.get('exec_profile'))): (p, fn) for p, fn in tasks}
+        for f in as_completed(futs):
+            (p, fn), (ok, secs) = futs[f], f.result()
+            times.append((secs, p, fn.name))
+            if not ok: failed.append(f"{fn.name} ({p})")
+            print(f"{'ok  ' if ok else 'FAIL'} {p:5} {fn.name:24} {secs:6.0f} s   ({time.time() - start:.0f} s in)", flush=True)
+    if failed: sys.exit(f"Failed: {', '.join(failed)}")
+    print(f"Success: {len(tasks)} notebook runs in {time.time() - start:.0f} s")
+
+if __name__ == '__main__': main()
