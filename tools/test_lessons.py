@@ -16,6 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106},
           'mini': {'05_text': 300, '07_compare': 400, '06_lora': 260, '04_finetuning': 240}}
 
+# tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
+EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime')}
+
+def extra_flags() -> tuple:
+    "`(flags to run, notes)`: an extra's cells run when its packages import; otherwise they are skipped and a note says how to install it"
+    import subprocess
+    run, notes = [], []
+    for flag, mods in EXTRAS.items():   # imported in a child process: the workers are forked from this one, which stays free of them
+        missing = [m for m in mods if subprocess.run([sys.executable, '-c', f'import {m}'], capture_output=True).returncode]
+        if missing: notes.append(f"skipping the `#| {flag}` cells: the {flag} extra is not installed ({', '.join(missing)}): pip install 'fttutor[{flag}]'")
+        else: run.append(flag)
+    return run, notes
+
 def notebooks(names=()) -> list:
     "The notebooks nbdev-test would pick (names starting with `_` or `.` skipped), or those named (in `nbs/`, or paths to notebooks)"
     nbs = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
@@ -49,7 +62,9 @@ def main(argv=None):
     known.read(ROOT/'settings.ini')
     bad = [p for p in a.profiles if not known.has_section(p)]
     if bad: sys.exit(f"Unknown profile {', '.join(bad)}: settings.ini has {', '.join(known.sections())}")
-    skip, force = str(cfg.tst_flags).split(), a.flags.split()
+    extras, notes = extra_flags()
+    skip, force = str(cfg.tst_flags).split(), a.flags.split() + extras
+    for n in notes: print(n, flush=True)
     tasks = slowest_first([(p, fn) for p in a.profiles for fn in notebooks(a.notebooks)])
     start, failed, times = time.time(), [], []
     print(f"testing {len(tasks)} notebook runs ({', '.join(a.profiles)}) on {a.n_workers} workers", flush=True)
