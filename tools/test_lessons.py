@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
-HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106},
-          'mini': {'05_text': 300, '07_compare': 400, '06_lora': 260, '04_finetuning': 240}}
+HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106, '10_deploy': 100},
+          'mini': {'05_text': 210, '07_compare': 400, '06_lora': 150, '04_finetuning': 240, '10_deploy': 100}}
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
 EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime')}
