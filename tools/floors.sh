@@ -15,7 +15,7 @@ python3 -m venv "$venv"
 if [ -z "${FLOORS_FRESH:-}" ] && [ -x .venv/bin/python ]; then
   .venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > "$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/machine_packages.pth"
 fi
-"$venv/bin/pip" install -q -c tools/floors.txt -e . fastai fastcore timm transformers peft sentence-transformers scikit-learn scikit-image ipywidgets pytest nbclient ipykernel
+"$venv/bin/pip" install -q -c tools/floors.txt -e . fastai fastcore timm transformers peft sentence-transformers scikit-learn scikit-image ipywidgets pytest pytest-xdist nbclient ipykernel
 "$venv/bin/python" - <<'PY'
 import importlib.metadata as md, re
 import importlib, sys
@@ -40,6 +40,6 @@ tests=(tests/test_bad_input.py tests/test_bert_shape.py tests/test_cli.py tests/
        $c::test_unknown_strategy $c::test_input_errors_are_refused_before_training $c::test_out_is_a_file $c::test_class_only_in_valid
        $c::test_seeds_write_a_row_per_strategy_and_seed_and_a_summary)
 if [ -n "${FLOORS_TESTS:-}" ]; then read -r -a tests <<< "$FLOORS_TESTS"; fi
-"$venv/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}" --ignore tests/test_repo.py --ignore tests/test_site.py --ignore tests/test_jupyterlab.py
+"$venv/bin/python" -m pytest -q -n 2 -p no:cacheprovider "${tests[@]}" --ignore tests/test_repo.py --ignore tests/test_site.py --ignore tests/test_jupyterlab.py
 "$venv/bin/python" tools/outputs.py run nbs/01_setup.ipynb
 echo "floors tested in $(( $(date +%s) - start )) s"
