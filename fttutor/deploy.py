@@ -171,6 +171,7 @@ def export_model(learn:Learner, path, # the ONNX file to write; int8 copies go b
                  calib_dl=None, n_calib:int=4 # static quantization's calibration: `n_calib` batches of `calib_dl` (default: training loader)
                 ) -> pd.DataFrame:
     "Export a trained vision Learner to ONNX (normalisation folded in, LoRA merged), with int8 copies, all checked against PyTorch"
+    quantize = (quantize,) if isinstance(quantize, str) else tuple(quantize or ())
     bad = set(quantize) - {'dynamic', 'static'}
     if bad: raise ValueError(f"quantize takes 'dynamic' and/or 'static', not {', '.join(sorted(bad))}")
     model = deployable(learn, trained)
