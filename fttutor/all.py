@@ -1,12 +1,12 @@
 """Everything a lesson calls: `from fttutor.all import *` gives fastai's `vision.all` (as fastai lessons expect) and fttutor's public API.
 
-The API is chosen on purpose and listed here, about sixty names a student calls. Everything else stays importable from its module,
+The API is chosen on purpose and listed here, about seventy names a student calls. Everything else stays importable from its module,
 e.g. `from fttutor.data import image_items` or `from fttutor.protocol import result_row`."""
 import fastai.vision.all as _fastai_all
 from fastai.vision.all import *
 from .core import lesson_setup, lesson_profile, platform_info, measure, n_params, quiet, OfflineError
 from .models import pretrained_model, imagenet_top_k, transfer_learner, body_stages, text_encoder, hf_encoder
-from .data import image_dls, three_splits, photos_folder, digits_folder, text_dataset, text_splits
+from .data import image_dls, three_splits, photos_folder, digits_folder, text_dataset, text_splits, flip_labels
 from .check import course_check
 from .features import (Features, extract_features, embed_texts, linear_probe, plot_embedding, nearest_neighbours, show_neighbours,
                        features_learner, full_model)
@@ -18,10 +18,12 @@ from .lora import save_lora, load_lora, merge_lora         # and, on fastai's Le
 from .protocol import STRATEGIES, run_strategy, ladder, plot_curves
 from .compare import (compare_strategies, seed_summary, verdict_sentences, plot_comparison, blog_table, data_efficiency,
                       plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
+from .deploy import export_model                            # needs the deploy extra when called, not when imported
+from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
 
 PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_params', 'quiet', 'OfflineError',
           'pretrained_model', 'imagenet_top_k', 'transfer_learner', 'body_stages', 'text_encoder', 'hf_encoder',
-          'image_dls', 'three_splits', 'photos_folder', 'digits_folder', 'text_dataset', 'text_splits', 'course_check',
+          'image_dls', 'three_splits', 'photos_folder', 'digits_folder', 'text_dataset', 'text_splits', 'flip_labels', 'course_check',
           'Features', 'extract_features', 'embed_texts', 'linear_probe', 'plot_embedding', 'nearest_neighbours', 'show_neighbours',
           'features_learner', 'full_model',
           'freeze_report', 'plot_freeze', 'freeze_explorer', 'feature_extraction_mode', 'fastai_freeze_mode', 'snapshot', 'changed_tensors',
@@ -30,5 +32,6 @@ PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_param
           'save_lora', 'load_lora', 'merge_lora',
           'STRATEGIES', 'run_strategy', 'ladder', 'plot_curves',
           'compare_strategies', 'seed_summary', 'verdict_sentences', 'plot_comparison', 'blog_table', 'data_efficiency',
-          'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide']
+          'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
+          'export_model', 'noise_curve', 'plot_noise_curve', 'noise_verdict', 'rank_by_loss', 'flip_detection']
 __all__ = [n for n in dir(_fastai_all) if not n.startswith('_')] + PUBLIC

@@ -357,6 +357,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          size:int=None, # image size in pixels (default from the profile)
          aug:store_true=False, # augment the trained strategies' training batches (fastai aug_transforms; the cached probe cannot)
          wd:float=None, # weight decay of the trained strategies (default: fastai's 0.01)
+         label_noise:float=0., # share of the training labels flipped to another class at random (seeded), 0 to 1; validation and test stay clean
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
          strategies:str=None, # comma-separated subset of: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch
          seed:int=None, # random seed (the first one, with --seeds)
@@ -374,7 +375,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         first = ifnone(seed, p.seed)
         df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, aug=aug, wd=wd, profile=p,
                                 seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
-                                **({} if size is None else dict(size=size)))
+                                **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
         print(f"Data: {df.attrs['split']}")
         cols = ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct', 'train_state_mb']
         with pd.option_context('display.width', 200, 'display.max_columns', 20):

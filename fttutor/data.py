@@ -25,8 +25,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'ImageDataset', 'dataset_source',
-           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'check_valid_split', 'three_splits', 'image_dls',
-           'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
+           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'flip_labels', 'check_valid_split', 'three_splits',
+           'image_dls', 'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
 
 # %% ../nbs/lib_data.ipynb #f71d55e4
 def _build_once(name:str, # folder name under `fttutor_home()/'data'`
@@ -235,6 +235,21 @@ def sample_per_class(labels, # one label per item
     idx = [rng.permutation(np.flatnonzero(labels == c))[:k] for c in np.unique(labels)]
     return np.sort(np.concatenate(idx))
 
+# %% ../nbs/lib_data.ipynb #709630f1
+def flip_labels(labels, # one label per item
+                rate:float, # share of the items whose label changes, from 0 to 1
+                seed:int=42) -> tuple:
+    "`(noisy, flipped)`: a copy of `labels` with `round(rate * n)` random items changed to another class, and a boolean mask of them"
+    if not 0 <= rate <= 1: raise ValueError(f"The label-noise rate is a share of the training labels, from 0 to 1, not {rate}")
+    labels, rng = np.asarray(labels), np.random.default_rng(seed)
+    classes = np.unique(labels)
+    if rate and len(classes) < 2: raise ValueError("Flipping labels needs at least two classes")
+    idx = rng.choice(len(labels), size=round(rate * len(labels)), replace=False)
+    noisy, flipped = labels.copy(), np.zeros(len(labels), dtype=bool)
+    for i in idx: noisy[i] = rng.choice(classes[classes != labels[i]])
+    flipped[idx] = True
+    return noisy, flipped
+
 # %% ../nbs/lib_data.ipynb #4e67dc9c
 def check_valid_split(df:pd.DataFrame, # from `image_items`, with `is_valid` set
                       min_valid:int=20 # fewer validation images than this: warn
@@ -271,6 +286,11 @@ def three_splits(df:pd.DataFrame, # from `image_items`, with a `split` column ('
     return df, f"{n.get('train', 0)} train, {n.get('valid', 0)} validation, {n.get('test', 0)} test images: {how}"
 
 # %% ../nbs/lib_data.ipynb #88d03463
+class _LabelOf:
+    "A file's label looked up in a table (picklable, so `learn.export()` keeps working)"
+    def __init__(self, labels:dict): self.labels = labels
+    def __call__(self, f): return self.labels[f]
+
 @delegates(TfmdDL.__init__)
 def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an image folder
               profile=None,    # lesson profile (default: `lesson_profile()`)
@@ -281,6 +301,8 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
               item_tfms=None, # default: `Resize(size)`
               batch_tfms=None, num_workers:int=None,
               items:pd.DataFrame=None, # `image_items` of `source`, already checked: a run that builds many loaders checks the folder once
+              label_noise:float=0., # share of the training labels flipped to another class (`flip_labels`); validation and test stay clean
+              noise_seed:int=None, # seed for choosing them (default: `seed`)
               **kwargs):
     "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
     p = lesson_profile(profile)
@@ -292,6 +314,12 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
         trn = df[df.split == 'train']
         df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.split != 'train']])
     check_valid_split(df)
+    flipped = set()
+    if label_noise:   # the labels then come from this table, not from the file names
+        trn = (df.split == 'train').values
+        noisy, mask = flip_labels(df.label.values[trn], label_noise, ifnone(noise_seed, seed))
+        df = df.copy(); df.loc[trn, 'label'] = noisy
+        label_func, flipped = _LabelOf(dict(zip(df.fname, df.label))), set(df.fname.values[trn][mask])
     bs = min(bs, int((df.split == 'train').sum()))  # fastai drops the last partial training batch: never let it be the only one
     split_of = dict(zip(df.fname, df.split))
     splits = ['train', 'valid'] + (['test'] if (df.split == 'test').any() else [])
@@ -299,7 +327,7 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
                        splitter=lambda items: [[i for i, f in enumerate(items) if split_of[f] == s] for s in splits],
                        item_tfms=ifnone(item_tfms, Resize(size)), batch_tfms=batch_tfms)
     dls = dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=num_workers, **kwargs)
-    dls.split_note = note
+    dls.split_note, dls.flipped = note, flipped   # `flipped`: the training files whose label was changed
     return dls
 
 @patch(as_prop=True)

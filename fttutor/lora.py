@@ -104,5 +104,7 @@ def merge_lora(learn:Learner) -> Learner:
     "A new Learner whose model has the adapters merged into the weights (the LoRA Learner is left as it is)"
     if not isinstance(learn.model, PeftModel): raise ValueError("This Learner has no LoRA adapters to merge")
     merged = deepcopy(learn.model).merge_and_unload()
-    return Learner(learn.dls, merged, loss_func=learn.loss_func, metrics=learn.metrics,
-                   splitter=getattr(learn, 'splitter_before_lora', lambda m: [list(m.parameters())]))
+    res = Learner(learn.dls, merged, loss_func=learn.loss_func, metrics=learn.metrics,
+                  splitter=getattr(learn, 'splitter_before_lora', lambda m: [list(m.parameters())]))
+    res.train_iter = getattr(learn, 'train_iter', 0)   # the steps its weights have taken (`export_model` refuses an untrained learner)
+    return res

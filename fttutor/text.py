@@ -210,8 +210,8 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                  variants=('plain', 'weighted', 'oversampled'), # loss / sampling variants (`VARIANTS`)
                  probe:bool=True, # add the linear-probe rows
                  text_model:str=None, # encoder name (default: the profile's)
-                 steps:int=None, # optimiser steps for every trained rung (default: `epochs` passes over the training texts)
-                 epochs:int=None, lr:float=1e-3,
+                 steps:int=None, # optimiser steps for every trained rung (default: the profile's `steps`, the comparison's budget)
+                 lr:float=1e-3,
                  lrs=None, # base rates to choose from on validation, on the first variant; the chosen one is reused for the others (default: `[lr]`)
                  seed:int=None, profile=None,
                  keep_learners:bool=False # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
@@ -220,13 +220,12 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     from fttutor.data import text_dataset, text_splits
     from fttutor.protocol import ladder, STRATEGIES
     p = lesson_profile(profile)
-    seed, text_model, epochs, text_bs = from_profile(p, seed=seed, text_model=text_model, epochs=epochs, text_bs=None)
+    seed, text_model, steps = from_profile(p, seed=seed, text_model=text_model, steps=steps)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
     if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")
     variants = list(variants)
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
-    steps = ifnone(steps, epochs * max(1, len(train) // min(text_bs, len(train))))
     rows, cms = _probe_rows(train, valid, test, text_model, p.text_max_len, variants, seed) if probe else ([], {})
     learners, chosen = {}, {k: list(ifnone(lrs, [lr])) for k in strategies}
     for v in progress_bar(variants):

@@ -78,6 +78,8 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
     (('--strategies', ''), 'Empty strategy name'),
     (('--strategies', 'lora,lora'), 'lora given more than once'),
     (('--profile', 'tpu'), "Unknown lesson profile 'tpu'"),
+    (('--label-noise', '1.5'), 'label-noise rate is a share of the training labels, from 0 to 1, not 1.5'),
+    (('--label-noise', '-0.2'), 'from 0 to 1, not -0.2'),
 ])
 def test_input_errors_are_refused_before_training(tmp_path, args, says):
     r = _run_here('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out'), *args)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
-HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106, '10_deploy': 100},
-          'mini': {'05_text': 210, '07_compare': 400, '06_lora': 150, '04_finetuning': 240, '10_deploy': 100}}
+HINT_S = {'cpu': {'05_text': 1300, '07_compare': 670, '06_lora': 630, '04_finetuning': 220, '02_features': 106, '10_deploy': 100, '11_noisy': 220},
+          'mini': {'05_text': 170, '07_compare': 400, '06_lora': 175, '04_finetuning': 230, '10_deploy': 95, '11_noisy': 130}}
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
 EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime')}
@@ -43,11 +43,12 @@ def slowest_first(tasks:list) -> list:
     "`(profile, notebook)` pairs, the longest expected first (a notebook without a hint counts 30 s)"
     return sorted(tasks, key=lambda t: -HINT_S.get(t[0], {}).get(t[1].stem, 30))
 
-def _test(profile:str, fn:Path, skip_flags:list, force_flags:list, cell_timeout, exec_profile:bool) -> tuple:
+def _test(profile:str, fn:Path, skip_flags:list, force_flags:list, cell_timeout, exec_profile:bool, timing:float=None) -> tuple:
     "Run one notebook's tests under `profile` in this worker"
     from nbdev.test import test_nb
     os.environ['FTTUTOR_PROFILE'] = profile
-    return test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=str(ROOT), cell_timeout=cell_timeout, profile=exec_profile)
+    return test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=str(ROOT), cell_timeout=cell_timeout, profile=exec_profile,
+                   cell_timing_min=timing)
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -55,6 +56,7 @@ def main(argv=None):
     ap.add_argument('--profiles', nargs='+', default=['cpu'], help='profiles of settings.ini to test under (default: cpu)')
     ap.add_argument('--flags', default='', help='space-separated tst_flags to run anyway, as nbdev-test --flags')
     ap.add_argument('--n-workers', type=int, default=2)
+    ap.add_argument('--timing', type=float, default=None, metavar='S', help="print every cell slower than S seconds (nbdev's cell timing)")
     a = ap.parse_args(argv)
     from nbdev.config import get_config
     from configparser import ConfigParser
@@ -71,7 +73,7 @@ def main(argv=None):
     # workers find `_test` in this file as a module: a notebook run by nbdev replaces the worker's `__main__`
     sys.path.insert(0, str(Path(__file__).parent)); from test_lessons import _test as test_one
     with ProcessPoolExecutor(a.n_workers, mp_context=get_context('fork')) as ex:
-        futs = {ex.submit(test_one, p, fn, skip, force, cfg.cell_timeout or None, bool(cfg.get('exec_profile'))): (p, fn) for p, fn in tasks}
+        futs = {ex.submit(test_one, p, fn, skip, force, cfg.cell_timeout or None, bool(cfg.get('exec_profile')), a.timing): (p, fn) for p, fn in tasks}
         for f in as_completed(futs):
             (p, fn), (ok, secs) = futs[f], f.result()
             times.append((secs, p, fn.name))
