@@ -210,7 +210,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                  variants=('plain', 'weighted', 'oversampled'), # loss / sampling variants (`VARIANTS`)
                  probe:bool=True, # add the linear-probe rows
                  text_model:str=None, # encoder name (default: the profile's)
-                 steps:int=None, # optimiser steps for every trained rung (default: the profile's `steps`, the comparison's budget)
+                 steps:int=None, # optimiser steps for every trained rung (default: twice the profile's `steps`, the image comparison's budget)
                  lr:float=1e-3,
                  lrs=None, # base rates to choose from on validation, on the first variant; the chosen one is reused for the others (default: `[lr]`)
                  seed:int=None, profile=None,
@@ -220,7 +220,8 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     from fttutor.data import text_dataset, text_splits
     from fttutor.protocol import ladder, STRATEGIES
     p = lesson_profile(profile)
-    seed, text_model, steps = from_profile(p, seed=seed, text_model=text_model, steps=steps)
+    seed, text_model = from_profile(p, seed=seed, text_model=text_model)
+    steps = ifnone(steps, 2 * p.steps)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
     if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")
     variants = list(variants)
