@@ -19,11 +19,11 @@ from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source
 from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
 
 # %% auto #0
-__all__ = ['compare_strategies', 'check_strategies', 'writable_folder', 'saved_rows', 'seed_summary', 'verdict_sentences',
-           'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
+__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'seed_summary',
+           'verdict_sentences', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
            'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe',
            'recommend_freeze', 'decision_guide', 'cli_message', 'main']
 
@@ -47,6 +47,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        out=None, # folder for `results.csv` (rewritten after every run), `summary.csv`, `curves.csv` and plots; None: don't save
                        resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
+                       tune:int=0, # first tune each strategy that has a search space with this many Optuna trials on validation (Lesson 9; the tune extra)
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
     p = lesson_profile(profile)
@@ -57,6 +58,8 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if not lrs or min(lrs) <= 0: raise ValueError(f"learning rates must be positive numbers, not {lrs}")
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
+    if tune < 0: raise ValueError(f"tune is a number of trials per strategy, at least 0, not {tune}")
+    if tune: tunable = _tunable(names, strategies is not None)
     if out is not None: out = writable_folder(out)
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
@@ -65,19 +68,26 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
     settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
-                    **{k: repr(v) for k, v in dls_kwargs.items()})
+                    **({'tune': tune} if tune else {}), **{k: repr(v) for k, v in dls_kwargs.items()})
     done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
     if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=wd)
+    tuned = {}
+    if tune:
+        from fttutor.tuning import tune_strategy, tuned_strategy
+        for name in (progress_bar(tunable) if progress else tunable):
+            res = tune_strategy(name, source, tune, steps, seed=seeds[0], profile=p, bn=bn, items=items, bs=bs, progress=False, **dls_kwargs)
+            tuned[name] = (tuned_strategy(name, res.settings), [res.settings['lr']])
     rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
         if (name, s) in done: row = done[name, s]
         else:
-            run = run_strategy(name, _learner, steps, [chosen[name]] if name in chosen else lrs, bn, s)
+            key, rates = tuned.get(name, (name, [chosen[name]] if name in chosen else lrs))
+            run = run_strategy(key, _learner, steps, rates, bn, s)
             row = run.row; curves.append(run.curve)
         rows.append(row)
-        if not pd.isna(row['lr']): chosen.setdefault(name, row['lr'] / STRATEGIES[name].lr_factor)
+        if not pd.isna(row['lr']) and name not in tuned: chosen.setdefault(name, row['lr'] / STRATEGIES[name].lr_factor)
         if out is not None: _save_rows(rows, curves, out, settings, source, arch, seeds, dls.split_note)
     df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
     if out is not None and plot: save_comparison(df, out)
@@ -99,10 +109,11 @@ def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, se
     (out/'run.json').write_text(json.dumps(settings, indent=1))
 
 # %% ../nbs/07_compare.ipynb #e198fb82
-def check_strategies(strategies=None # names from `STRATEGIES`, a list or one comma-separated string; None: all
+def check_strategies(strategies=None, # names from `STRATEGIES`, a list or one comma-separated string; None: `DEFAULT_STRATEGIES`
+                     images:bool=True # for an image model: refuse the strategies that need a text encoder
                     ) -> list:
-    "The strategy names, checked: none empty, none given twice, all in `STRATEGIES`"
-    if strategies is None: return list(STRATEGIES)
+    "The strategy names, checked: none empty, none given twice, all in `STRATEGIES` (and, for images, none text-only)"
+    if strategies is None: return list(DEFAULT_STRATEGIES)
     names = [n.strip() for n in (strategies.split(',') if isinstance(strategies, str) else strategies)]
     choose = f"choose from {', '.join(STRATEGIES)}"
     if not names or not all(names): raise ValueError(f"Empty strategy name in {','.join(names)!r}: {choose}")
@@ -110,7 +121,23 @@ def check_strategies(strategies=None # names from `STRATEGIES`, a list or one co
     if twice: raise ValueError(f"Strategy {', '.join(twice)} given more than once: name each strategy once")
     bad = [n for n in names if n not in STRATEGIES]
     if bad: raise ValueError(f"Unknown strategy {', '.join(bad)}; {choose}")
+    text = [n for n in names if images and STRATEGIES[n].text_only]
+    if text: raise ValueError(f"{', '.join(text)} needs a text encoder (a tuned prompt is extra input tokens, and an image has no tokens): "
+                              f"for images choose ia3 or a lora rank")
     return names
+
+def _tunable(names:list, named:bool) -> list:
+    "The strategies among `names` that have a search space; named strategies none of which has one are refused with the reason"
+    from fttutor.tuning import SPACES, check_tunable, _optuna
+    _optuna()   # the tune extra, checked before any work
+    res = [n for n in names if n in SPACES]
+    if named and not res: check_tunable(names[0])
+    return res
+
+def strategy_table() -> pd.DataFrame:
+    "Every strategy in `STRATEGIES`: its family, what it trains, its learning-rate factor, and whether a plain comparison runs it"
+    return pd.DataFrame([dict(strategy=k, family=s.family, label=s.label, lr_factor=s.lr_factor, default=s.default, images=not s.text_only)
+                         for k, s in STRATEGIES.items()]).set_index('strategy')
 
 def writable_folder(out) -> Path:
     "`out` as a folder that exists and can be written, checked before any work that would write there"
@@ -358,8 +385,9 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          aug:store_true=False, # augment the trained strategies' training batches (fastai aug_transforms; the cached probe cannot)
          wd:float=None, # weight decay of the trained strategies (default: fastai's 0.01)
          label_noise:float=0., # share of the training labels flipped to another class at random (seeded), 0 to 1; validation and test stay clean
+         tune:int=0, # first tune every strategy that has a search space with this many Optuna trials on validation (needs the tune extra)
          profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
-         strategies:str=None, # comma-separated subset of: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch
+         strategies:str=None, # comma-separated keys (default: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch; also lora_r1,lora_r4,lora_r16,ia3); `--strategies list` prints them all
          seed:int=None, # random seed (the first one, with --seeds)
          seeds:int=1, # run every strategy on this many seeds (seed, seed+1, ...); summary.csv gets means, stds and paired differences
          out:str='fttutor-comparison', # folder for results.csv (written after each strategy), summary.csv and comparison.png
@@ -370,11 +398,14 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
     matplotlib.use('Agg')
     offline_mode()
     try:
+        if strategies == 'list':
+            with pd.option_context('display.width', 200, 'display.max_colwidth', 60): print(strategy_table().to_string())
+            return
         t0, p = time.perf_counter(), lesson_profile(profile)
         if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
         first = ifnone(seed, p.seed)
         df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, aug=aug, wd=wd, profile=p,
-                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
+                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False, tune=tune,
                                 **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
         print(f"Data: {df.attrs['split']}")
         cols = ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct', 'train_state_mb']
@@ -387,7 +418,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
     except KeyboardInterrupt:
         print(f"fttutor-compare: interrupted; the strategies finished so far are in {Path(out)/'results.csv'}, "
               f"and the same command with --resume trains the rest", file=sys.stderr); sys.exit(130)
-    except (ValueError, OSError, OfflineError) as e:
+    except (ValueError, OSError, OfflineError, ImportError) as e:
         if debug: raise
         print(f"fttutor-compare: {cli_message(e)}", file=sys.stderr); sys.exit(2)
     except Exception as e:

@@ -15,12 +15,13 @@ from fastcore.basics import ifnone, patch
 from fastai.learner import Learner
 from .freezing import add_bn_freeze
 from peft import LoraConfig, PeftModel, get_peft_model
+from peft.utils import ModulesToSaveWrapper
 from .core import *
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 from .text import TextClassifier
 
 # %% auto #0
-__all__ = ['lora_targets', 'lora_splitter', 'save_lora', 'load_lora', 'merge_lora']
+__all__ = ['ADAPTER_KEYS', 'lora_targets', 'lora_splitter', 'save_lora', 'load_lora', 'merge_lora']
 
 # %% ../nbs/06_lora.ipynb #1cdf9123
 def _adaptable(m:nn.Module) -> bool:
@@ -54,10 +55,12 @@ def _use_peft_model(learn:Learner, model:PeftModel) -> Learner:
     add_bn_freeze(learn).opt = None
     return learn
 
+ADAPTER_KEYS = ('lora_', 'ia3_', 'prompt_encoder.')   # how peft names the parameters it adds: LoRA, IA3, prompt tuning
+
 def lora_splitter(model:nn.Module) -> list:
-    "Two parameter groups for a peft model: the LoRA adapters, then the trained copy of the head (the frozen model is in neither)"
+    "Two parameter groups for a peft model: the adapters (LoRA, IA3 or a prompt), then the trained copy of the head (the frozen model is in neither)"
     named = list(model.named_parameters())
-    return [[o for n, o in named if 'lora_' in n], [o for n, o in named if '.modules_to_save.' in n]]
+    return [[o for n, o in named if any(k in n for k in ADAPTER_KEYS)], [o for n, o in named if '.modules_to_save.' in n]]
 
 # %% ../nbs/06_lora.ipynb #c717b8e1
 @patch
@@ -103,7 +106,15 @@ def load_lora(learn:Learner, # a fresh Learner with the same pretrained model an
 def merge_lora(learn:Learner) -> Learner:
     "A new Learner whose model has the adapters merged into the weights (the LoRA Learner is left as it is)"
     if not isinstance(learn.model, PeftModel): raise ValueError("This Learner has no LoRA adapters to merge")
-    merged = deepcopy(learn.model).merge_and_unload()
+    if learn.model.active_peft_config.is_prompt_learning:
+        raise ValueError("A tuned prompt is extra input tokens, not a change of weights, so it cannot be merged: ship the model with its saved prompt (save_lora)")
+    model = deepcopy(learn.model)
+    inner = model.base_model.model
+    for name, m in list(inner.named_modules()):   # the trained head copies first: peft's IA3 unloading cannot swap a multi-layer head
+        if isinstance(m, ModulesToSaveWrapper):
+            parent, _, leaf = name.rpartition('.')
+            setattr(inner.get_submodule(parent) if parent else inner, leaf, m.modules_to_save[m.active_adapters[0]])
+    merged = model.merge_and_unload()
     res = Learner(learn.dls, merged, loss_func=learn.loss_func, metrics=learn.metrics,
                   splitter=getattr(learn, 'splitter_before_lora', lambda m: [list(m.parameters())]))
     res.train_iter = getattr(learn, 'train_iter', 0)   # the steps its weights have taken (`export_model` refuses an untrained learner)

@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/noisy.html.md"""
 
 # %% ../nbs/11_noisy.ipynb #d5304d0c
 from __future__ import annotations
-import numpy as np, pandas as pd
+import pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.basics import ifnone
 from fastprogress.fastprogress import progress_bar

@@ -19,10 +19,11 @@ from .features import extract_features, linear_probe
 from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
 from .finetuning import HoldBatchNorm, training_state_mb
 import fttutor.lora  # noqa: F401 (registers Learner.to_lora)
+import fttutor.adapters  # noqa: F401 (registers Learner.to_ia3 and Learner.to_prompt)
 
 # %% auto #0
-__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row', 'Strategy',
-           'run_strategy', 'ladder', 'plot_curves']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row',
+           'Strategy', 'run_strategy', 'ladder', 'plot_curves']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -99,17 +100,28 @@ class Strategy(NamedTuple):
     lr_factor:float = 1.
     init:str = 'pretrained' # 'pretrained', 'scratch' or 'features'
     bn:str = None           # 'hold' or 'train' when the strategy fixes it; None: the run's `bn`
+    family:str = 'fine-tuning' # 'feature extraction', 'fine-tuning', 'peft' (parameter-efficient) or 'baseline'
+    default:bool = True     # run by a comparison that names no strategies (the other PEFT variants are asked for by name)
+    text_only:bool = False  # needs a text encoder (prompt tuning)
 
 STRATEGIES = {s.key: s for s in [
-    Strategy('linear_probe', 'linear probe (cached features)', init='features', bn='hold'),
-    Strategy('head_only', 'head only (frozen body, BatchNorm in eval)', lambda l, s, lr: feature_extraction_mode(l).fit_steps(s, lr), 10, bn='hold'),
-    Strategy('fastai_freeze', "fastai freeze() (head and norm layers)", lambda l, s, lr: fastai_freeze_mode(l).fit_steps(s, lr), 10, bn='train'),
+    Strategy('linear_probe', 'linear probe (cached features)', init='features', bn='hold', family='feature extraction'),
+    Strategy('head_only', 'head only (frozen body, BatchNorm in eval)', lambda l, s, lr: feature_extraction_mode(l).fit_steps(s, lr), 10, bn='hold',
+             family='feature extraction'),
+    Strategy('fastai_freeze', "fastai freeze() (head and norm layers)", lambda l, s, lr: fastai_freeze_mode(l).fit_steps(s, lr), 10, bn='train',
+             family='feature extraction'),
     Strategy('partial', 'partial: freeze_to(-2)', lambda l, s, lr: l.partial_steps(2, s, lr), 2),
     Strategy('fine_tune', "fine_tune (head, then everything)", lambda l, s, lr: l.fine_tune_steps(s, lr), 2),
     Strategy('gradual', 'gradual unfreezing (ULMFiT)', lambda l, s, lr: l.gradual_steps(s, lr), 10),
     Strategy('lp_ft', 'LP-FT (probe, then everything)', lambda l, s, lr: l.lp_ft(s, lr), 1),
-    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr: l.lora_steps(s, lr), 10),
-    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train')]}
+    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr: l.lora_steps(s, lr), 10, family='peft'),
+    *[Strategy(f'lora_r{r}', f'LoRA r={r} (adapters and head)', lambda l, s, lr, r=r: l.lora_steps(s, lr, r=r), 10, family='peft', default=False)
+      for r in (1, 4, 16)],
+    Strategy('ia3', 'IA3 (learned scales and head)', lambda l, s, lr: l.ia3_steps(s, lr), 10, family='peft', default=False),
+    Strategy('prompt', 'prompt tuning (8 virtual tokens and head)', lambda l, s, lr: l.prompt_steps(s, lr), 100, family='peft', default=False,
+             text_only=True),
+    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train', family='baseline')]}
+DEFAULT_STRATEGIES = [k for k, s in STRATEGIES.items() if s.default]
 
 # %% ../nbs/lib_protocol.ipynb #dd09f799
 def _probe_run(make_learner, seed:int) -> AttrDict:
@@ -131,7 +143,7 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res,
                     test_preds=(np.asarray(feats[2].labels), pred(feats[2])) if len(feats) > 2 else None)
 
-def run_strategy(key:str, # a key of `STRATEGIES`
+def run_strategy(key:str, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tuned settings, from `fttutor.tuning`)
                  make_learner, # make_learner(pretrained=True) -> a fresh `Learner` on fresh `DataLoaders`
                  steps:int, # optimiser steps for every trained strategy
                  lrs=(1e-3,), # base learning rates to choose from on validation (each times the strategy's factor)
@@ -139,7 +151,8 @@ def run_strategy(key:str, # a key of `STRATEGIES`
                  seed:int=42) -> AttrDict:
     "Run strategy `key` under the protocol: `row` (from `result_row`), the kept `learn`, its learning `curve`, and every rate's validation score"
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' (keep the pretrained statistics) or 'train', not {bn!r}")
-    s = STRATEGIES[key]
+    s = key if isinstance(key, Strategy) else STRATEGIES[key]
+    key = s.key
     if s.train is None: return _probe_run(make_learner, seed)
     bn, best, tried, search_s = s.bn or bn, None, {}, 0.
     for base in sorted(lrs):
@@ -160,12 +173,12 @@ def run_strategy(key:str, # a key of `STRATEGIES`
                     test_preds=(test['targs'], test['preds']) if test else None)
 
 # %% ../nbs/lib_protocol.ipynb #433accb3
-def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: all)
+def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: `DEFAULT_STRATEGIES`)
            steps:int=60, lrs=(1e-3,), bn:str='hold', seed:int=42, extra=None # extra(run) -> dict of more columns (run: from `run_strategy`)
           ) -> pd.DataFrame:
     "Run each strategy under the protocol from a fresh learner and the same seed; one row each, curves in `attrs['curves']`"
     rows, curves = [], []
-    for key in ifnone(keys, list(STRATEGIES)):
+    for key in ifnone(keys, DEFAULT_STRATEGIES):
         run = run_strategy(key, make_learner, steps, lrs, bn, seed)
         rows.append({**run.row, **(extra(run) if extra else {})})
         curves.append(run.curve)

@@ -42,11 +42,19 @@ class TextClassifier(nn.Module):
         self.encoder = encoder
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoder.config.hidden_size, n_out))
 
-    def embed(self, input_ids, attention_mask):
-        "Masked mean of the encoder's last hidden states: one vector per text"
-        return masked_mean(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask)
+    def embed(self, input_ids, attention_mask, inputs_embeds=None):
+        "Masked mean of the encoder's last hidden states: one vector per text (from token ids, or from `inputs_embeds`)"
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds).last_hidden_state
+        return masked_mean(h, attention_mask)
 
-    def forward(self, input_ids, attention_mask): return self.head(self.embed(input_ids, attention_mask))
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, **kwargs):
+        "Class scores; `inputs_embeds` and the other keywords are what peft's prompt tuning passes (see Lesson 8)"
+        return self.head(self.embed(input_ids, attention_mask, inputs_embeds))
+
+    @property
+    def config(self): return self.encoder.config   # peft's prompt tuning reads the vocabulary size and widths here
+    @property
+    def device(self): return next(self.parameters()).device
 
 # %% ../nbs/05_text.ipynb #3cb35dfb
 def encoder_layers(encoder:nn.Module) -> tuple:
@@ -214,20 +222,21 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                  lr:float=1e-3,
                  lrs=None, # base rates to choose from on validation, on the first variant; the chosen one is reused for the others (default: `[lr]`)
                  seed:int=None, profile=None,
-                 keep_learners:bool=False # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
+                 keep_learners:bool=False, # keep the trained learners (without optimizer state or gradients) in `attrs['learners']`
+                 max_len:int=None, bs:int=None # tokens per text and batch size (default: the profile's `text_max_len` and `text_bs`)
                 ) -> pd.DataFrame:
     "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
     from fttutor.data import text_dataset, text_splits
     from fttutor.protocol import ladder, STRATEGIES
     p = lesson_profile(profile)
-    seed, text_model = from_profile(p, seed=seed, text_model=text_model)
+    seed, text_model, max_len = from_profile(p, seed=seed, text_model=text_model, text_max_len=max_len)
     steps = ifnone(steps, 2 * p.steps)
     if train is None: train, valid, test = text_splits(*text_dataset(p.text_dataset), seed=seed)
     if valid is None or test is None: raise ValueError("compare_text needs train, valid and test sets: choices use valid, the test set is scored once")
     variants = list(variants)
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
-    rows, cms = _probe_rows(train, valid, test, text_model, p.text_max_len, variants, seed) if probe else ([], {})
+    rows, cms = _probe_rows(train, valid, test, text_model, max_len, variants, seed) if probe else ([], {})
     learners, chosen = {}, {k: list(ifnone(lrs, [lr])) for k in strategies}
     for v in progress_bar(variants):
         def _extra(run):
@@ -238,7 +247,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                 for o in learn.model.parameters(): o.grad = None
             return {'variant': v, **_recall_cols(cm)}
         def _make(pretrained=True):
-            return text_learner(train, valid, text_model, profile=p, test=test, **VARIANTS[v])
+            return text_learner(train, valid, text_model, profile=p, max_len=max_len, bs=bs, test=test, **VARIANTS[v])
         for k in strategies:
             df = ladder(_make, [k], steps, chosen[k], 'train', seed, extra=_extra)
             chosen[k] = [float(df.lr.iloc[0]) / STRATEGIES[k].lr_factor]   # chosen on the first variant's validation score, then kept

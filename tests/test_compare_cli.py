@@ -54,6 +54,15 @@ def test_one_class(tmp_path):
 def test_unknown_strategy(tmp_path):
     _clean_error(_run_here('--data', str(_folder(tmp_path/'imgs')), '--strategies', 'lora_xl'), 'Unknown strategy lora_xl')
 
+def test_strategies_list():
+    "`--strategies list` prints the whole registry, the PEFT family included, and exits 0 without reading any data"
+    from fttutor.protocol import STRATEGIES
+    r = _run_here('--strategies', 'list')
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for k, s in STRATEGIES.items(): assert any(l.startswith(k + ' ') and s.family in l for l in lines), (k, r.stdout)
+    assert {'lora_r1', 'lora_r4', 'lora_r16', 'ia3', 'prompt'} <= set(STRATEGIES)
+
 def test_new_folder_with_a_corrupt_file(tmp_path):
     data = _folder(tmp_path/'imgs')
     (data/'red'/'broken.jpg').write_bytes(b'\xff\xd8 not really a jpeg')
@@ -80,6 +89,7 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
     (('--profile', 'tpu'), "Unknown lesson profile 'tpu'"),
     (('--label-noise', '1.5'), 'label-noise rate is a share of the training labels, from 0 to 1, not 1.5'),
     (('--label-noise', '-0.2'), 'from 0 to 1, not -0.2'),
+    (('--strategies', 'head_only,prompt'), 'prompt needs a text encoder'),
 ])
 def test_input_errors_are_refused_before_training(tmp_path, args, says):
     r = _run_here('--data', str(_folder(tmp_path/'imgs')), '--out', str(tmp_path/'out'), *args)

@@ -22,7 +22,7 @@ NBS, LIB = ROOT/'nbs', ROOT/'fttutor'
 SKIP_TAG = 'skip-execution'
 TQDM = re.compile(r'^.*\d+%\|.*\|.*$')   # a tqdm progress line (transformers' "Loading weights: 100%|...|"), noise on a page
 
-RUN_FLAGS = {'long', 'deploy'}   # skipped by nbdev-test (CI's time; an optional extra), run here: their outputs are saved and checked like any other
+RUN_FLAGS = {'long', 'deploy', 'tune'}   # skipped by nbdev-test (CI's time; an optional extra), run here: their outputs are saved and checked like any other
 
 def tst_flags() -> set:
     "The flags whose cells are not executed: nbdev's `tst_flags` except `RUN_FLAGS`"

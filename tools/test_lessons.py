@@ -17,7 +17,7 @@ HINT_S = {'cpu': {'05_text': 1170, '07_compare': 690, '06_lora': 500, '04_finetu
           'mini': {'07_compare': 370, '05_text': 265, '04_finetuning': 230, '06_lora': 195, '11_noisy': 90, '10_deploy': 75}}
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
-EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime')}
+EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime'), 'tune': ('optuna', 'optuna_integration')}
 
 def extra_flags() -> tuple:
     "`(flags to run, notes)`: an extra's cells run when its packages import; otherwise they are skipped and a note says how to install it"
