@@ -177,6 +177,8 @@ def tuning_verdict(eff:pd.DataFrame # from `tuning_effect`
     out.append(f"Ranking by mean test accuracy over {len(a['seeds'])} seed(s): untuned {order('untuned')}; tuned ({a['n_trials']} trials each) "
                f"{order('tuned')}: {'the same order' if same else 'the order changed'}.")
     for k, r in eff.iterrows():
+        if k not in SPACES:
+            out.append(f"{k}: {r.untuned:.1%}, not tuned (no search space): the same runs both ways."); continue
         if pd.isna(r.ci_low): says = 'one seed, no interval'
         elif r.ci_low > 0: says = 'tuning helped: the whole interval is above zero'
         elif r.ci_high < 0: says = 'tuning hurt: the whole interval is below zero'
