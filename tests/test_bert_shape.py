@@ -48,3 +48,26 @@ def test_lora_targets_and_groups_on_twelve_layers(learn):
     assert rep.trainable.iloc[0] == n_adapters
     xb = learn.dls.one_batch()
     assert learn.model(*xb[:2]).shape == (4, 2)
+
+def test_ia3_on_twelve_layers(learn):
+    "IA3 with peft's BERT defaults: key, value and both output projections of every layer; the feed-forward output scaled on its input"
+    import fttutor.adapters  # noqa: F401 (registers Learner.to_ia3)
+    from fttutor.adapters import ia3_targets
+    targets, ff = ia3_targets(learn.model)
+    assert len(targets) == 4 * N_LAYERS and len(ff) == 2 * N_LAYERS, (targets, ff)
+    learn.to_ia3()
+    scales = sum(p.numel() for n, p in learn.model.named_parameters() if 'ia3_' in n)
+    assert scales == N_LAYERS * (32 + 32 + 32 + 64)   # key and value outputs (32 each), attention output input (32), feed-forward input (64)
+    learn.create_opt(); assert len(learn.opt.param_lists) == 2
+    xb = learn.dls.one_batch()
+    assert learn.model(*xb[:2]).shape == (4, 2)
+
+def test_prompt_tuning_on_twelve_layers(learn):
+    "peft's prompt tuning on the text classifier: n_tokens x hidden prompt weights and the head train; a batch goes through"
+    import fttutor.adapters  # noqa: F401 (registers Learner.to_prompt)
+    learn.to_prompt(n_tokens=4)
+    trainable = {n: p.numel() for n, p in learn.model.named_parameters() if p.requires_grad}
+    assert sum(trainable.values()) == 4 * 32 + (32 * 2 + 2), trainable
+    xb = learn.dls.one_batch()
+    assert learn.model(*xb[:2]).shape == (4, 2)
+    learn.fit(1, 1e-2)   # the optimizer sees the prompt and the head

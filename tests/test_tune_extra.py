@@ -1,8 +1,8 @@
 "The tune extra both ways: without it, one clear line (library, CLI) and Lesson 9's `#| tune` cells skipped; with it, `fttutor-compare --tune` works."
 import os, subprocess, sys
 from pathlib import Path
-import numpy as np, pytest
-from PIL import Image
+import pytest
+from test_compare_cli import _folder   # a tiny two-class folder of images
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -11,15 +11,6 @@ def _without_optuna(tmp_path) -> dict:
     (tmp_path/'optuna.py').write_text("raise ImportError('hidden for this test', name='optuna')\n")
     return {**os.environ, 'PYTHONPATH': os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')]), 'OMP_NUM_THREADS': '1',
             'FTTUTOR_OFFLINE': '1'}
-
-def _folder(root, classes=('red', 'blue'), n=10):
-    rng = np.random.default_rng(0)
-    for i, c in enumerate(classes):
-        (root/c).mkdir(parents=True)
-        for j in range(n):
-            a = rng.integers(0, 60, (24, 24, 3), dtype=np.uint8); a[..., i % 3] += 150
-            Image.fromarray(a).save(root/c/f'{j}.png')
-    return root
 
 def _compare(*args, env=None):
     return subprocess.run([sys.executable, '-c', 'from fttutor.compare import main; main()', *map(str, args)], capture_output=True,
