@@ -189,8 +189,10 @@ def adapter_verdict(df:pd.DataFrame, # from `peft_ladder`
     out = verdict_sentences(seed_summary(df, metric, baseline, conf))
     t = adapter_table(df)
     small = t.drop(index=baseline).task_mb.idxmin()
-    out.append(f"Storage per task: {small} adds {t.task_mb[small]:.3g} MB, {baseline} {t.task_mb[baseline]:.3g} MB "
-               f"({t.task_mb[baseline] / t.task_mb[small]:,.0f} times as much); {small} trains {t.trainable_pct[small]:.3g}% of the weights.")
+    a, b = t.task_mb[small], t.task_mb[baseline]
+    big, ratio = (baseline, b / a) if b >= a else (small, a / b)
+    out.append(f"Storage per task: {small}, the smallest other rung, adds {a:.3g} MB and {baseline} {b:.3g} MB, so {big} stores {ratio:,.3g} "
+               f"times as much; {small} trains {t.trainable_pct[small]:.3g}% of the weights.")
     if t.seeds.max() < 2: out.append(f"One seed only: rerun with seeds=(0, 1, 2) to put an interval on each difference "
                                       f"(the runs took {df.seconds.sum():.0f} s of training here).")
     return out

@@ -172,10 +172,15 @@ def tuning_verdict(eff:pd.DataFrame # from `tuning_effect`
                   ) -> list:
     "Sentences computed from `tuning_effect`: the ranking both ways, and each strategy's change with its interval"
     a, out = eff.attrs, []
-    order = lambda k: ' > '.join(eff.sort_values(k, ascending=False).index)
-    same = list(eff.sort_values('untuned', ascending=False).index) == list(eff.sort_values('tuned', ascending=False).index)
+    def order(k):   # best first; equal means share a place, written with '='
+        return ' > '.join(' = '.join(eff.index[eff[k] == v]) for v in sorted(eff[k].unique(), reverse=True))
+    same = (eff.rank_untuned == eff.rank_tuned).all()
     out.append(f"Ranking by mean test accuracy over {len(a['seeds'])} seed(s): untuned {order('untuned')}; tuned ({a['n_trials']} trials each) "
                f"{order('tuned')}: {'the same order' if same else 'the order changed'}.")
+    tuned = eff[[k in SPACES for k in eff.index]]
+    if not same and len(tuned) and ((tuned.ci_low <= 0) & (tuned.ci_high >= 0)).all():
+        out.append("Every change tuning made is within the seed-to-seed noise (each interval below includes zero), so this reordering is "
+                   "not evidence that tuning changes the answer.")
     for k, r in eff.iterrows():
         if k not in SPACES:
             out.append(f"{k}: {r.untuned:.1%}, not tuned (no search space): the same runs both ways."); continue

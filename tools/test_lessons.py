@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
-HINT_S = {'cpu': {'05_text': 1170, '07_compare': 690, '06_lora': 500, '04_finetuning': 260, '11_noisy': 220, '08_adapters': 450, '09_tuning': 230, '02_features': 100, '10_deploy': 90},
+HINT_S = {'cpu': {'05_text': 1170, '07_compare': 690, '06_lora': 500, '04_finetuning': 260, '11_noisy': 220, '08_adapters': 550, '09_tuning': 345, '02_features': 100, '10_deploy': 90},
           'mini': {'07_compare': 370, '05_text': 265, '04_finetuning': 230, '06_lora': 195, '11_noisy': 90, '10_deploy': 75}}
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
