@@ -35,7 +35,19 @@ def test_bad_input_is_one_clear_line(tmp_path):
     assert r.returncode != 0 and 'No notebook no_such_lesson' in r.stderr and 'Traceback' not in r.stderr, r.stderr
 
 def test_slowest_first_interleaves_profiles():
+    from test_lessons import HINT_S
     nbs = [Path(f'{n}.ipynb') for n in ('01_setup', '05_text', '07_compare')]
     order = [(p, f.stem) for p, f in slowest_first([(p, f) for p in ('cpu', 'mini') for f in nbs])]
-    assert order[0] == ('cpu', '05_text') and order[-2:] == [('cpu', '01_setup'), ('mini', '01_setup')], order
-    assert order.index(('mini', '05_text')) < order.index(('cpu', '01_setup')), order
+    hints = [HINT_S[p].get(n, 30) for p, n in order]
+    assert hints == sorted(hints, reverse=True), list(zip(order, hints))   # longest expected first, whichever profile
+    assert order[0] == ('mini', '07_compare') and order[-2:] == [('cpu', '01_setup'), ('mini', '01_setup')], order
+    assert order.index(('mini', '05_text')) < order.index(('cpu', '05_text')), order   # mini's text lesson runs its long cells
+
+def test_long_cells_run_only_under_the_profiles_named(tmp_path):
+    nb = _nb(tmp_path/'long.ipynb', "#| long\nimport os\nopen(os.environ['FTTUTOR_PROFILE'] + '.long', 'w').close()")
+    r = _run(nb, '--profiles', 'cpu', 'mini', '--long', 'mini')
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [p.name for p in tmp_path.glob('*.long')] == ['mini.long'], list(tmp_path.iterdir())   # skipped under cpu, run under mini
+    assert 'the `#| long` cells under mini only' in r.stdout, r.stdout
+    r = _run(nb, '--profiles', 'cpu', '--long', 'mini')
+    assert r.returncode != 0 and '--long mini: not among --profiles (cpu)' in r.stderr and 'Traceback' not in r.stderr, r.stderr

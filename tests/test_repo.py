@@ -10,7 +10,7 @@ def _readme_commands():
 def test_readme_has_two_commands():
     cmds = _readme_commands()
     assert len(cmds) == 2
-    assert cmds[0].endswith('fttutor-compare') and 'pytest' in cmds[1] and 'tools/test_lessons.py --profiles cpu' in cmds[1]
+    assert cmds[0].endswith('fttutor-compare') and 'pytest' in cmds[1] and 'tools/test_lessons.py --profiles cpu mini --long mini' in cmds[1]
 
 def test_ci_runs_the_readme_commands():
     ci = (ROOT/'.ci'/'run').read_text()

@@ -13,8 +13,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
-HINT_S = {'cpu': {'05_text': 1170, '07_compare': 690, '06_lora': 500, '04_finetuning': 260, '11_noisy': 220, '08_adapters': 550, '09_tuning': 345, '02_features': 100, '10_deploy': 90},
-          'mini': {'07_compare': 370, '05_text': 265, '04_finetuning': 230, '06_lora': 195, '11_noisy': 90, '10_deploy': 75}}
+HINT_S = {'cpu': {'07_compare': 250, '08_adapters': 230, '11_noisy': 220, '04_finetuning': 160, '05_text': 160, '09_tuning': 130,
+                  '06_lora': 120, '02_features': 100, '10_deploy': 90},
+          'mini': {'07_compare': 360, '05_text': 330, '08_adapters': 215, '04_finetuning': 185, '06_lora': 170, '09_tuning': 155,
+                   '11_noisy': 90, '02_features': 85, '10_deploy': 65, 'lib_distrib': 25}}   # cpu without its `long` cells; mini with them
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
 EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime'), 'tune': ('optuna', 'optuna_integration')}
@@ -55,6 +57,9 @@ def main(argv=None):
     ap.add_argument('notebooks', nargs='*', help='notebook names (default: all)')
     ap.add_argument('--profiles', nargs='+', default=['cpu'], help='profiles of settings.ini to test under (default: cpu)')
     ap.add_argument('--flags', default='', help='space-separated tst_flags to run anyway, as nbdev-test --flags')
+    ap.add_argument('--long', nargs='+', default=[], metavar='PROFILE',
+                    help="also run the `#| long` cells under these profiles (CI: `--long mini`; under the others they are skipped, and "
+                         "tools/outputs.py executes them under `cpu` for the saved outputs it checks)")
     ap.add_argument('--n-workers', type=int, default=2)
     ap.add_argument('--timing', type=float, default=None, metavar='S', help="print every cell slower than S seconds (nbdev's cell timing)")
     a = ap.parse_args(argv)
@@ -63,17 +68,21 @@ def main(argv=None):
     cfg, known = get_config(ROOT), ConfigParser()
     known.read(ROOT/'settings.ini')
     bad = [p for p in a.profiles if not known.has_section(p)]
+    bad += [p for p in a.long if not known.has_section(p) and p not in bad]
     if bad: sys.exit(f"Unknown profile {', '.join(bad)}: settings.ini has {', '.join(known.sections())}")
+    stray = [p for p in a.long if p not in a.profiles]
+    if stray: sys.exit(f"--long {', '.join(stray)}: not among --profiles ({', '.join(a.profiles)}); name each profile in both")
     extras, notes = extra_flags()
     skip, force = str(cfg.tst_flags).split(), a.flags.split() + extras
     for n in notes: print(n, flush=True)
     tasks = slowest_first([(p, fn) for p in a.profiles for fn in notebooks(a.notebooks)])
     start, failed, times = time.time(), [], []
-    print(f"testing {len(tasks)} notebook runs ({', '.join(a.profiles)}) on {a.n_workers} workers", flush=True)
+    long = f"; the `#| long` cells under {', '.join(a.long)} only" if a.long else ''
+    print(f"testing {len(tasks)} notebook runs ({', '.join(a.profiles)}{long}) on {a.n_workers} workers", flush=True)
     # workers find `_test` in this file as a module: a notebook run by nbdev replaces the worker's `__main__`
     sys.path.insert(0, str(Path(__file__).parent)); from test_lessons import _test as test_one
     with ProcessPoolExecutor(a.n_workers, mp_context=get_context('fork')) as ex:
-        futs = {ex.submit(test_one, p, fn, skip, force, cfg.cell_timeout or None, bool(cfg.get('exec_profile')), a.timing): (p, fn) for p, fn in tasks}
+        futs = {ex.submit(test_one, p, fn, skip, force + (['long'] if p in a.long else []), cfg.cell_timeout or None, bool(cfg.get('exec_profile')), a.timing): (p, fn) for p, fn in tasks}
         for f in as_completed(futs):
             (p, fn), (ok, secs) = futs[f], f.result()
             times.append((secs, p, fn.name))
