@@ -11,7 +11,8 @@ names the notebooks whose outputs were produced by other code. The `# %%` cell m
 renaming a notebook does not make every output stale, while any change to the code itself does.
 
 Cells flagged with one of `tst_flags` (`#| slow`, `#| cuda`, `#| notest`: online downloads, GPU runs) are not executed, as in `nbdev-test`;
-cells flagged `#| long` (offline, but minutes long) are: `nbdev-test` skips them in CI, and their saved outputs are checked here.
+cells flagged `#| long` (offline, but minutes long on the `cpu` profile) are: `nbdev-test` skips them, CI's test command runs them under the
+`mini` profile only (`tools/test_lessons.py --long mini`), and their saved `cpu` outputs are checked here.
 """
 import argparse, ast, hashlib, json, os, re, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
