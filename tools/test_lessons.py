@@ -13,10 +13,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (nbdev-test --timing); they set the order, never a result.
-HINT_S = {'cpu': {'07_compare': 250, '08_adapters': 230, '11_noisy': 220, '04_finetuning': 160, '05_text': 160, '09_tuning': 130,
-                  '06_lora': 120, '02_features': 100, '10_deploy': 90},
-          'mini': {'07_compare': 360, '05_text': 330, '08_adapters': 215, '04_finetuning': 185, '06_lora': 170, '09_tuning': 155,
-                   '11_noisy': 90, '02_features': 85, '10_deploy': 65, 'lib_distrib': 25}}   # cpu without its `long` cells; mini with them
+HINT_S = {'cpu': {'07_compare': 220, '11_noisy': 215, '08_adapters': 180, '04_finetuning': 170, '06_lora': 125, '09_tuning': 115,
+                  '02_features': 110, '10_deploy': 105, '05_text': 105, 'lib_protocol': 45},
+          'mini': {'07_compare': 350, '05_text': 345, '08_adapters': 220, '04_finetuning': 190, '06_lora': 185, '09_tuning': 120,
+                   '11_noisy': 115, '02_features': 80, '10_deploy': 70, 'lib_protocol': 30}}   # cpu without its `long` cells; mini with them
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
 EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime'), 'tune': ('optuna', 'optuna_integration')}
