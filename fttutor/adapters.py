@@ -14,10 +14,10 @@ from torch import nn
 from fastcore.basics import ifnone, patch
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
-from peft import IA3Config, PromptTuningConfig, PromptTuningInit, TaskType, PeftModel, get_peft_model
-from .core import lesson_profile, from_profile
+from peft import IA3Config, PromptTuningConfig, PromptTuningInit, TaskType, PeftModel
+from .core import lesson_profile, learning_rates
 from .text import TextClassifier
-from .lora import lora_targets, save_lora, _named_head, _use_peft_model
+from .lora import lora_targets, save_lora, _named_head, _add_adapters
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 
 # %% auto #0
@@ -53,9 +53,8 @@ def to_ia3(self:Learner, targets=None, # full layer names to scale (default: `ia
     model, head = _named_head(self.model)
     t, f = ia3_targets(model)
     targets = ifnone(targets, t)
-    cfg = IA3Config(target_modules=targets, feedforward_modules=[n for n in ifnone(feedforward, f) if n in targets],
-                    modules_to_save=[head] if train_head else None)
-    return _use_peft_model(self, get_peft_model(model, cfg))
+    cfg = IA3Config(target_modules=targets, feedforward_modules=[n for n in ifnone(feedforward, f) if n in targets])
+    return _add_adapters(self, model, cfg, head if train_head else None)
 
 @patch
 def ia3_steps(self:Learner, steps:int, lr:float=1e-2, **kwargs):
@@ -77,9 +76,8 @@ def to_prompt(self:Learner, n_tokens:int=8, # virtual tokens put before every te
     if n_tokens < 1: raise ValueError(f"n_tokens must be at least 1, not {n_tokens}")
     inits = dict(sample_vocab=PromptTuningInit.SAMPLE_VOCAB, random=PromptTuningInit.RANDOM)
     if init not in inits: raise ValueError(f"init must be one of {', '.join(inits)}, not {init!r}")
-    cfg = PromptTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=n_tokens, prompt_tuning_init=inits[init],
-                             modules_to_save=['head'] if train_head else None)
-    return _use_peft_model(self, get_peft_model(self.model, cfg))
+    cfg = PromptTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=n_tokens, prompt_tuning_init=inits[init])
+    return _add_adapters(self, self.model, cfg, 'head' if train_head else None)
 
 @patch
 def prompt_steps(self:Learner, steps:int, lr:float=0.3, n_tokens:int=8, **kwargs):
@@ -104,23 +102,12 @@ IMAGE_RUNGS = ['linear_probe', 'head_only', 'fine_tune', 'lora_r1', 'lora_r4', '
 TEXT_RUNGS = ['lora_r1', 'lora_r4', 'lora_r16', 'ia3', 'prompt']
 
 def _image_ladder(source, strategies, seeds, steps, lrs, p, size) -> pd.DataFrame:
-    from fttutor.protocol import ladder, STRATEGIES
-    from fttutor.models import transfer_learner, mixed_precision
-    from fttutor.data import image_dls, image_items, dataset_source
-    from fttutor.compare import check_strategies
-    source, arch, steps, bs, lrs = from_profile(p, dataset=source, arch=None, steps=steps, step_bs=None, lrs=lrs)
-    strategies = check_strategies(strategies)
-    items = image_items(*dataset_source(source))
-    kw = dict(profile=p, bs=bs, items=items, **({} if size is None else dict(size=size)))
-    make = lambda pretrained=True: transfer_learner(image_dls(source, **kw), arch, pretrained=pretrained, fp16=mixed_precision(None, p))
-    extra = lambda run: dict(task_mb=task_mb(run.learn, run.row['trainable']))
-    lrs, chosen, dfs = [float(o) for o in (lrs.split(',') if isinstance(lrs, str) else lrs)], {}, []
-    for s in progress_bar(list(seeds)):
-        for k in strategies:   # each strategy's rate is chosen on validation at the first seed, then kept (as `data_efficiency` does)
-            df = ladder(make, [k], steps, chosen.get(k, lrs), 'hold', s, extra=extra)
-            if not pd.isna(df.lr.iloc[0]): chosen.setdefault(k, [float(df.lr.iloc[0]) / STRATEGIES[k].lr_factor])
-            df.attrs = {}; dfs.append(df)
-    return pd.concat(dfs)
+    "`compare_strategies` (each rate chosen on validation at the first seed, then kept) with each run's `task_mb`"
+    from fttutor.compare import compare_strategies
+    df = compare_strategies(source, seeds=seeds, strategies=strategies, steps=steps, lrs=lrs, profile=p, progress=True,
+                            extra=lambda run: dict(task_mb=task_mb(run.learn, run.row['trainable'])), **({} if size is None else dict(size=size)))
+    df.attrs = {}
+    return df
 
 def _text_ladder(source, strategies, seeds, steps, lr, p, max_len, bs, loss) -> pd.DataFrame:
     from fttutor.text import compare_text
@@ -152,7 +139,7 @@ def peft_ladder(source=None, # image dataset or folder (default: the profile's `
     seeds = list(seeds)
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if not text: return _image_ladder(source, ifnone(strategies, IMAGE_RUNGS), seeds, steps, lrs, p, size)
-    lr = float(ifnone(lrs, 3e-3)[0] if isinstance(lrs, (list, tuple)) else ifnone(lrs, 3e-3))
+    lr = learning_rates(ifnone(lrs, 3e-3))[0]
     return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, lr, p, max_len, bs, loss)
 
 # %% ../nbs/08_adapters.ipynb #2c88728d
@@ -170,8 +157,7 @@ def adapter_table(df:pd.DataFrame # from `peft_ladder`
 def plot_adapters(df:pd.DataFrame, # from `peft_ladder`
                   metric:str='test_accuracy', ax=None, title:str=None):
     "Test `metric` (mean ± std over seeds) against the share of weights trained, each point labelled with the task's file size"
-    t = adapter_table(df)
-    ax = ax or plt.subplots(figsize=(8, 4.5))[1]
+    ax, t = ax or plt.subplots(figsize=(8, 4.5))[1], adapter_table(df)
     for (k, r), c in zip(t.iterrows(), plt.cm.tab10.colors):
         ax.errorbar(r.trainable_pct, r[metric], yerr=0 if pd.isna(r[f'{metric}_std']) else r[f'{metric}_std'], fmt='o', color=c, capsize=3, label=k)
         ax.annotate(f" {k}: {r.task_mb:.2g} MB", (r.trainable_pct, r[metric]), fontsize=8)

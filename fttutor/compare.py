@@ -19,7 +19,7 @@ from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source
 from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, run_strategy, plot_curves
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, KeptRates, run_strategy, plot_curves
 
 # %% auto #0
 __all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'seed_summary',
@@ -28,11 +28,6 @@ __all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable
            'recommend_freeze', 'decision_guide', 'cli_message', 'main']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
-def _floats(v) -> list:
-    "Learning rates from a list, a number, or a comma-separated string"
-    vals = v.split(',') if isinstance(v, str) else v if isinstance(v, (list, tuple, range)) else [v]
-    return [float(o) for o in vals if str(o).strip()]
-
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
                        arch:str=None, seed:int=None, profile=None,
                        steps:int=None, # optimiser steps for every trained strategy (default: the profile's `steps`)
@@ -48,14 +43,14 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
                        tune:int=0, # first tune each strategy that has a search space with this many Optuna trials on validation (Lesson 9; the tune extra)
+                       extra=None, # extra(run) -> dict of more columns for its row (run: from `run_strategy`), e.g. Lesson 8's `task_mb`
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
     p = lesson_profile(profile)
     source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=arch, seed=seed, steps=steps, step_bs=bs, lrs=lrs)
-    lrs = _floats(lrs)
+    lrs = learning_rates(lrs)
     names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
-    if not lrs or min(lrs) <= 0: raise ValueError(f"learning rates must be positive numbers, not {lrs}")
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
     if tune < 0: raise ValueError(f"tune is a number of trials per strategy, at least 0, not {tune}")
@@ -77,17 +72,17 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if tune:
         from fttutor.tuning import tune_strategy, tuned_strategy
         for name in (progress_bar(tunable) if progress else tunable):
-            res = tune_strategy(name, source, tune, steps, seed=seeds[0], profile=p, bn=bn, items=items, bs=bs, progress=False, **dls_kwargs)
+            res = tune_strategy(name, source, tune, steps, lrs=lrs, seed=seeds[0], profile=p, bn=bn, items=items, bs=bs, progress=False, **dls_kwargs)
             tuned[name] = (tuned_strategy(name, res.settings), [res.settings['lr']])
-    rows, chosen, runs = [], {}, [(s, n) for s in seeds for n in names]
+    rows, rates, runs = [], KeptRates(lrs), [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
         if (name, s) in done: row = done[name, s]
         else:
-            key, rates = tuned.get(name, (name, [chosen[name]] if name in chosen else lrs))
-            run = run_strategy(key, _learner, steps, rates, bn, s)
-            row = run.row; curves.append(run.curve)
+            key, lr = tuned.get(name, (name, rates[name]))
+            run = run_strategy(key, _learner, steps, lr, bn, s)
+            row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
         rows.append(row)
-        if not pd.isna(row['lr']) and name not in tuned: chosen.setdefault(name, row['lr'] / STRATEGIES[name].lr_factor)
+        if name not in tuned: rates.keep(name, row['lr'])
         if out is not None: _save_rows(rows, curves, out, settings, source, arch, seeds, dls.split_note)
     df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
     if out is not None and plot: save_comparison(df, out)
@@ -96,7 +91,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
 # %% ../nbs/07_compare.ipynb #7272d939
 def _tidy(rows:list, curves:list, source, arch, seeds, split_note:str='') -> pd.DataFrame:
     "The result rows as a table indexed by strategy key, the learning curves and the settings in `attrs`"
-    df = pd.DataFrame(rows, columns=RESULT_COLUMNS).set_index('strategy')
+    df = pd.DataFrame(rows, columns=list(dict.fromkeys([*RESULT_COLUMNS, *(k for r in rows for k in r)]))).set_index('strategy')
     df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds), split=split_note,
                     curves=pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True))
     return df
@@ -126,7 +121,9 @@ def check_strategies(strategies=None, # names from `STRATEGIES`, a list or one c
                               f"for images choose ia3 or a lora rank")
     return names
 
-def _tunable(names:list, named:bool) -> list:
+def _tunable(names:list, # strategy keys
+             named:bool # did the user name them (else they are the defaults)?
+            ) -> list:
     "The strategies among `names` that have a search space; named strategies none of which has one are refused with the reason"
     from fttutor.tuning import SPACES, check_tunable, _optuna
     _optuna()   # the tune extra, checked before any work
@@ -149,7 +146,9 @@ def writable_folder(out) -> Path:
     except OSError as e: raise OSError(e.errno, e.strerror, str(out)) from e
     return out
 
-def saved_rows(out:Path, settings:dict) -> dict:
+def saved_rows(out:Path, # the output folder of a comparison
+               settings:dict # this run's settings, compared with the folder's run.json
+              ) -> dict:
     "The rows saved in `out/results.csv` by an earlier run with the same `settings`, by `(strategy key, seed)`"
     if not (out/'results.csv').exists(): return {}
     try: before = json.loads((out/'run.json').read_text())
@@ -188,8 +187,13 @@ def seed_summary(res:pd.DataFrame, # one row per (strategy, seed), indexed by st
     return out
 
 # %% ../nbs/07_compare.ipynb #38925c09
-_SAYS = {'better': 'better: the whole interval is above zero', 'worse': 'worse: the whole interval is below zero',
-         'tie': 'a tie: the interval includes zero', 'one seed': 'one seed, so no interval and no ranking'}
+_WORDS = {'better': 'better', 'worse': 'worse', 'tie': 'a tie', 'one seed': 'one seed, so no interval and no ranking'}
+_INTERVAL = dict(better='the whole interval is above zero', worse='the whole interval is below zero', tie='the interval includes zero')
+
+def _says(r, conf:float, words:dict) -> str:
+    "The interval of summary row `r` in brackets (none for one seed), then `words[r.verdict]` and why, from where the interval lies"
+    ci = '' if r.verdict == 'one seed' else f" ({conf:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
+    return f"{ci}: {words[r.verdict]}" + (f": {_INTERVAL[r.verdict]}" if r.verdict in _INTERVAL else '')
 
 def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
                      ) -> list:
@@ -198,10 +202,9 @@ def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
     out = []
     for k, r in summary.drop(index=a['baseline'], errors='ignore').iterrows():
         if 'diff' not in r or pd.isna(r['diff']): continue
-        ci = '' if r.verdict == 'one seed' else f" ({a['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
         spread = '' if pd.isna(r['std']) else f" ± {r['std']:.1%}"
         out.append(f"{k}: {a['metric']} {r['mean']:.1%}{spread} over {r.n_seeds} seed(s), {100 * r['diff']:+.1f} points against "
-                   f"{a['baseline']}{ci}: {_SAYS[r.verdict]}.")
+                   f"{a['baseline']}{_says(r, a['conf'], _WORDS)}.")
     return out
 
 # %% ../nbs/07_compare.ipynb #f68273b0

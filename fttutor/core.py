@@ -16,9 +16,10 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
-           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'from_profile', 'OfflineError',
-           'offline_forced', 'is_online', 'require_online', 'block_network', 'offline_mode', 'lesson_setup',
-           'Measurement', 'measure', 'n_params', 'quiet', 'cli']
+           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'from_profile',
+           'learning_rates', 'OfflineError', 'offline_forced', 'is_online', 'require_online', 'block_network',
+           'offline_mode', 'lesson_setup', 'Measurement', 'measure', 'n_params', 'quiet', 'MissingExtra',
+           'require_extra', 'cli']
 
 # %% ../nbs/lib_core.ipynb #1294c0fe
 def device_kind() -> str:
@@ -129,6 +130,14 @@ def from_profile(p, # a profile from `lesson_profile`
                 ) -> list:
     "The caller's values in order, each `None` replaced by the profile field its keyword names"
     return [p.get(k) if v is None else v for k, v in given.items()]
+
+# %% ../nbs/lib_core.ipynb #b0c3d752
+def learning_rates(v) -> list:
+    "Learning rates as floats, from a list, a single number, or a comma-separated string"
+    vals = v.split(',') if isinstance(v, str) else v if isinstance(v, (list, tuple, range)) else [v]
+    rates = [float(o) for o in vals if str(o).strip()]
+    if not rates or min(rates) <= 0: raise ValueError(f"learning rates must be positive numbers, not {v!r}")
+    return rates
 
 # %% ../nbs/lib_core.ipynb #4b14677a
 class OfflineError(RuntimeError):
@@ -289,6 +298,20 @@ def n_params(ps, # a module, or an iterable of tensors
 def quiet(learn):
     "Inside the block, `learn` shows no progress bar and no epoch table"
     with learn.no_bar(), learn.no_logging(): yield learn
+
+# %% ../nbs/lib_core.ipynb #a10edb2f
+class MissingExtra(ImportError):
+    "An optional part of fttutor whose packages are not installed: the message names the extra that installs them"
+    def _render_traceback_(self): return [f"{type(self).__name__}: {self}"]   # IPython shows this one line, not a traceback
+
+def require_extra(extra:str, # the fttutor extra that installs them, e.g. 'deploy'
+                  purpose:str, # what needs them, to start the message
+                  *modules:str # module names, imported in order
+                 ) -> list:
+    "The `modules`, imported; if one is missing, a `MissingExtra` that names it and the extra to install"
+    try: return [importlib.import_module(m) for m in modules]
+    except ImportError as e:
+        raise MissingExtra(f"{purpose} needs fttutor's {extra} extra ({e.name} is not installed): pip install 'fttutor[{extra}]'") from None
 
 # %% ../nbs/lib_core.ipynb #5e4f428f
 def cli(func):

@@ -199,6 +199,14 @@ class PILImageAnyDepth(PILImage):
         return super().create(fn, **kwargs)
 
 # %% ../nbs/lib_data.ipynb #a526f087
+def _refuse_unseen(df:pd.DataFrame, folders:dict, # split name -> its folder, for the message
+                   train_folder):
+    "Refuse a class with images in one of the `folders` splits but none in train: a model cannot learn a class it never sees"
+    for s, folder in folders.items():
+        only = sorted(set(df.label[df.split == s]) - set(df.label[df.split == 'train']))
+        if only: raise ValueError(f"Class(es) {', '.join(map(str, only))} have images in {folder} but none in {train_folder}: "
+                                  f"a model cannot learn a class it never sees; add training images or remove the folder")
+
 def image_items(path, # image folder: class folders, optionally inside `train/` and `valid/` (and `test/`)
                 label_func=parent_label, # file -> label
                 train:str='train', valid:str='valid', test:str='test') -> pd.DataFrame:
@@ -219,10 +227,7 @@ def image_items(path, # image folder: class folders, optionally inside `train/` 
                    for f in files] if by_folder else ''
     df['split'] = df.split.map({train: 'train', valid: 'valid', test: 'test', '': ''})
     df['is_valid'] = df.split == 'valid'
-    for s in ('valid', 'test'):
-        only = sorted(set(df.label[df.split == s]) - set(df.label[df.split == 'train']))
-        if only: raise ValueError(f"Class(es) {', '.join(map(str, only))} have images in {path/(valid if s == 'valid' else test)} but none in "
-                                  f"{path/train}: a model cannot learn a class it never sees; add training images or remove the folder")
+    _refuse_unseen(df, dict(valid=path/valid, test=path/test), path/train)
     return df
 
 # %% ../nbs/lib_data.ipynb #e4f90bd1

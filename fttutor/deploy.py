@@ -11,33 +11,22 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
-import matplotlib.pyplot as plt
 from fastcore.script import store_true
 from fastai.learner import Learner
 from fastai.data.transforms import Normalize
 from fastai.vision.augment import Resize
-from .core import cli
+from .core import cli, MissingExtra, require_extra
 
 # %% auto #0
-__all__ = ['DEPLOY_EXTRA', 'MissingExtra', 'require_deploy', 'deploy_available', 'Deployable', 'deployable', 'input_size',
-           'export_onnx', 'onnx_session', 'raw_batches', 'weights_mb', 'check_onnx', 'calibration_batches',
-           'quantize_int8', 'export_model', 'deploy_speed', 'deploy_verdict', 'file_mb', 'export_body', 'save_probe',
-           'probe_predict', 'shipping_table', 'main']
+__all__ = ['require_deploy', 'deploy_available', 'Deployable', 'deployable', 'input_size', 'export_onnx', 'onnx_session',
+           'raw_batches', 'weights_mb', 'check_onnx', 'calibration_batches', 'quantize_int8', 'export_model',
+           'deploy_speed', 'deploy_verdict', 'file_mb', 'export_body', 'save_probe', 'probe_predict', 'shipping_table',
+           'main']
 
 # %% ../nbs/10_deploy.ipynb #176c336b
-DEPLOY_EXTRA = "pip install 'fttutor[deploy]'"
-
-class MissingExtra(ImportError):
-    "An optional part of fttutor whose packages are not installed: the message names the extra that installs them"
-    def _render_traceback_(self): return [f"{type(self).__name__}: {self}"]   # IPython shows this one line, not a traceback
-
 def require_deploy():
-    "`onnxruntime`, imported on first use (with `onnx` and `onnxscript`); without them a `MissingExtra` that names the `deploy` extra"
-    try:
-        import onnx, onnxscript, onnxruntime  # noqa: F401 (torch's ONNX exporter needs onnx and onnxscript)
-    except ImportError as e:
-        raise MissingExtra(f"ONNX export needs fttutor's deploy extra ({e.name} is not installed): {DEPLOY_EXTRA}") from None
-    return onnxruntime
+    "`onnxruntime`, imported on first use (with `onnx` and `onnxscript`, which torch's ONNX exporter needs); without them a `MissingExtra`"
+    return require_extra('deploy', 'ONNX export', 'onnx', 'onnxscript', 'onnxruntime')[-1]
 
 def deploy_available() -> bool:
     "Are the `deploy` extra's packages installed?"
@@ -223,7 +212,8 @@ def deploy_verdict(exported:pd.DataFrame, # from `export_model`
     return out + [f"Fastest per image on this CPU: {best}, {speed.ms_per_image_b1[best]:.2f} ms."]
 
 # %% ../nbs/10_deploy.ipynb #f6abd15a
-def file_mb(path) -> float:
+def file_mb(path # a file, or a folder such as one `save_lora` wrote
+           ) -> float:
     "Size of a file, or of every file under a folder, in MiB"
     path = Path(path)
     return sum(f.stat().st_size for f in ([path] if path.is_file() else path.rglob('*')) if f.is_file()) / 2**20
@@ -253,7 +243,8 @@ def shipping_table(sizes:dict, # strategy -> `(shared MiB, MiB per task)`, measu
                          for k, (s, t) in sizes.items()]).set_index('strategy')
 
 # %% ../nbs/10_deploy.ipynb #f8c182e2
-def _load(path) -> Learner:
+def _load(path # a .pkl file written by `learn.export()`
+         ) -> Learner:
     "A Learner saved by `learn.export()`, on the CPU"
     from fastai.learner import load_learner
     path = Path(path)

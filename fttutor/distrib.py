@@ -61,7 +61,7 @@ def train_data_parallel(strategy:str='head_only', # a key of `STRATEGIES` that t
     s = STRATEGIES.get(strategy)
     if s is None or s.train is None:
         raise ValueError(f"strategy must be one that trains: {', '.join(k for k, v in STRATEGIES.items() if v.train)}; not {strategy!r}")
-    world, rank = max(num_distrib(), 1), rank_distrib()
+    world = max(num_distrib(), 1)
     if bs % world: raise ValueError(f"The global batch ({bs}) must split evenly over {world} processes")
     p = lesson_profile(profile)
     size, arch = from_profile(p, img_size=img_size, arch=None)

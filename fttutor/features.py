@@ -32,23 +32,28 @@ __all__ = ['feature_body', 'pool_features', 'features_key', 'Features', 'extract
            'embed_texts']
 
 # %% ../nbs/02_features.ipynb #c7367430
-def feature_body(model) -> nn.Module:
+def _learn_model(learn_or_model) -> tuple:
+    "`(learn, model)`: a Learner and its model, or None and the module given"
+    return (learn_or_model, learn_or_model.model) if isinstance(learn_or_model, Learner) else (None, learn_or_model)
+
+def feature_body(learn_or_model) -> nn.Module:
     "The body (everything before pooling and classifier) of a `Learner`, a fastai vision model, a timm or a torchvision model"
-    if isinstance(model, Learner): model = model.model
+    model = _learn_model(learn_or_model)[1]
     if isinstance(model, nn.Sequential) and len(model) == 2 and isinstance(model[0], (TimmBody, nn.Sequential)): return model[0]
     if hasattr(model, 'forward_features'): return TimmBody(model)
     return create_body(model, pretrained=True)
 
 # %% ../nbs/02_features.ipynb #d9cdca37
-def _feature_dl(model, data, bs:int=None) -> TfmdDL:
+def _feature_dl(learn_or_model, data, bs:int=None) -> TfmdDL:
     "A deterministic `DataLoader` with validation transforms and the model's normalisation"
-    if isinstance(model, Learner):
+    learn, model = _learn_model(learn_or_model)
+    if learn:
         items = data.items if isinstance(data, TfmdDL) else list(data)
-        dl = model.dls.test_dl(items, with_labels=True)
+        dl = learn.dls.test_dl(items, with_labels=True)
     elif isinstance(data, TfmdDL): dl = data.new(shuffle=False, drop_last=False)
     else: raise TypeError("Pass a fastai DataLoader, or a Learner with a list of items")
     if bs: dl = dl.new(bs=bs)
-    cfg = getattr(getattr(model, 'model', model), 'pretrained_cfg', None) or getattr(feature_body(model), 'pretrained_cfg', None)
+    cfg = getattr(model, 'pretrained_cfg', None) or getattr(feature_body(model), 'pretrained_cfg', None)
     if cfg and not any(isinstance(t, Normalize) for t in dl.after_batch.fs):
         dl = dl.new(after_batch=[*dl.after_batch.fs, Normalize.from_stats(cfg['mean'], cfg['std'])])
     return dl
@@ -206,18 +211,19 @@ class Features(tuple):
     def labels(self): return self[1]
 
 # %% ../nbs/02_features.ipynb #eb452c67
-def extract_features(model, # a `Learner`, a fastai vision model, or a timm or torchvision model (text encoders: `embed_texts`)
+def extract_features(learn_or_model, # a `Learner`, a fastai vision model, or a timm or torchvision model (text encoders: `embed_texts`)
                      data,  # a fastai `DataLoader`, or items (with a `Learner`)
-                     layer:str|list=None, # module name (`model.named_modules()`) to read, default: the body's output; a list: all in one pass
+                     layer:str|list=None, # module name to read (`learn.model.named_modules()`; the body's for a bare model), default: the body's output; a list: all in one pass
                      pool:str='avg', # 'avg', 'max', 'avgmax' or None (None: one layer only)
                      cache=True, # True: disk cache under `fttutor_home()/'features'`; a folder: cache there; False: none
                      bs:int=None, progress:bool=True) -> Features|dict:
     "Run the frozen image body once over `data`; return `(feats, labels)` as tensors (a `dict` of them by name for a list of layers), cached on disk"
-    if _is_text_encoder(model): raise TypeError("extract_features is for image models; for a text encoder, use embed_texts(encoder, texts)")
-    body, dl = feature_body(model), _feature_dl(model, data, bs)
+    if _is_text_encoder(learn_or_model): raise TypeError("extract_features is for image models; for a text encoder, use embed_texts(encoder, texts)")
+    learn, model = _learn_model(learn_or_model)
+    body, dl = feature_body(model), _feature_dl(learn_or_model, data, bs)
     many = isinstance(layer, (list, tuple))
     if many and pool is None: raise ValueError("Several layers are read side by side, so they need a pool ('avg', 'max' or 'avgmax')")
-    mods = dict((model.model if isinstance(model, Learner) else body).named_modules())
+    mods = dict((model if learn else body).named_modules())
     targets = [mods[n] for n in layer] if many else [mods[layer] if layer else body]
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
     was_training = body.training

@@ -55,6 +55,11 @@ def _use_peft_model(learn:Learner, model:PeftModel) -> Learner:
     add_bn_freeze(learn).opt = None
     return learn
 
+def _add_adapters(learn:Learner, model:nn.Module, config, head:str=None) -> Learner:
+    "Wrap `model` with the adapters of peft's `config`, training and saving the module named `head` with them, and put it on `learn`"
+    config.modules_to_save = [head] if head else None
+    return _use_peft_model(learn, get_peft_model(model, config))
+
 ADAPTER_KEYS = ('lora_', 'ia3_', 'prompt_encoder.')   # how peft names the parameters it adds: LoRA, IA3, prompt tuning
 
 def lora_splitter(model:nn.Module) -> list:
@@ -73,9 +78,8 @@ def to_lora(self:Learner, r:int=8, # rank of the adapters
     if isinstance(self.model, PeftModel): raise ValueError("This Learner already has LoRA adapters")
     if r < 1: raise ValueError(f"The rank r must be at least 1, not {r}")
     model, head = _named_head(self.model)
-    cfg = LoraConfig(r=r, lora_alpha=ifnone(alpha, 2 * r), lora_dropout=dropout, target_modules=ifnone(targets, lora_targets(model)),
-                     modules_to_save=[head] if train_head else None)
-    return _use_peft_model(self, get_peft_model(model, cfg))
+    cfg = LoraConfig(r=r, lora_alpha=ifnone(alpha, 2 * r), lora_dropout=dropout, target_modules=ifnone(targets, lora_targets(model)))
+    return _add_adapters(self, model, cfg, head if train_head else None)
 
 # %% ../nbs/06_lora.ipynb #df308f81
 @patch

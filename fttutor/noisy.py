@@ -14,7 +14,7 @@ from fastai.learner import Learner
 from fastai.interpret import ClassificationInterpretation
 from .core import lesson_profile
 from .data import flip_labels, image_items, dataset_source
-from .protocol import STRATEGIES
+from .protocol import KeptRates
 
 # %% auto #0
 __all__ = ['noise_curve', 'noise_summary', 'plot_noise_curve', 'noise_drops', 'noise_verdict', 'rank_by_loss', 'flip_detection']
@@ -37,12 +37,12 @@ def noise_curve(source=None, # dataset name or image folder (default: the profil
     if not rates or not seeds: raise ValueError("noise_curve needs at least one noise rate and one seed")
     source, steps = ifnone(source, p.far_dataset), ifnone(steps, 2 * p.steps)
     items = image_items(*dataset_source(source))   # read and checked once for every run
-    rows, chosen, runs = [], {}, [(r, s) for r in rates for s in seeds]
+    rows, kept, runs = [], KeptRates(lrs), [(r, s) for r in rates for s in seeds]
     for r, s in (progress_bar(runs) if progress else runs):
         for k in names:
-            row = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=[k], lrs=[chosen[k]] if k in chosen else lrs,
+            row = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=[k], lrs=kept[k],
                                      progress=False, items=items, label_noise=r, noise_seed=s, **kwargs).iloc[0]
-            if not pd.isna(row.lr): chosen.setdefault(k, float(row.lr) / STRATEGIES[k].lr_factor)
+            kept.keep(k, row.lr)
             rows.append(dict(strategy=k, rate=r, seed=s, test_accuracy=row.test_accuracy, valid_accuracy=row.valid_accuracy,
                              gap=row.gap, optimizer_steps=row.optimizer_steps, lr=row.lr, seconds=row.seconds))
     return pd.DataFrame(rows)
@@ -76,13 +76,11 @@ def noise_drops(res:pd.DataFrame, # from `noise_curve`
     out.attrs.update(metric=metric, clean=lo, noisy=hi)
     return out
 
-_LOSS_SAYS = {'better': 'loses more than {b}: the whole interval is above zero', 'worse': 'loses less than {b}: the whole interval is below zero',
-              'tie': 'a tie with {b}: the interval includes zero', 'one seed': 'one seed, so no interval'}
 
 def noise_verdict(res:pd.DataFrame, # from `noise_curve`, with the probe among its strategies
                   metric:str='test_accuracy', baseline:str='linear_probe', conf:float=0.95) -> list:
     "Sentences computed from the runs: each strategy's loss to label noise, each compared with `baseline`'s, and what that says of the claim"
-    from fttutor.compare import seed_summary
+    from fttutor.compare import seed_summary, _says
     d = noise_drops(res, metric)
     if baseline not in d.index: raise ValueError(f"noise_verdict compares with {baseline}, which is not among the strategies run")
     s, lo, hi = seed_summary(d, 'drop', baseline, conf), d.attrs['clean'], d.attrs['noisy']
@@ -90,9 +88,10 @@ def noise_verdict(res:pd.DataFrame, # from `noise_curve`, with the probe among i
     out = [f"{k}: {metric} falls by {100 * r['mean']:.1f}{pm(r)} points from {lo:.0%} to {hi:.0%} flipped labels "
            f"(mean{' ± std' if r.n_seeds > 1 else ''} over {r.n_seeds} seed(s))." for k, r in s.iterrows()]
     others = s.drop(index=baseline)
+    words = {'better': f'loses more than {baseline}', 'worse': f'loses less than {baseline}', 'tie': f'a tie with {baseline}',
+             'one seed': 'one seed, so no interval'}
     for k, r in others.iterrows():
-        ci = '' if r.verdict == 'one seed' else f" ({conf:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
-        out.append(f"{k} loses {100 * r['diff']:+.1f} points more than {baseline}{ci}: {_LOSS_SAYS[r.verdict].format(b=baseline)}.")
+        out.append(f"{k} loses {100 * r['diff']:+.1f} points more than {baseline}{_says(r, conf, words)}.")
     v = set(others.verdict)
     claim = ("supported: every other strategy loses more than the probe" if v == {'better'} else
              "contradicted: " + ', '.join(others.index[others.verdict == 'worse']) + " lose(s) less than the probe" if 'worse' in v else

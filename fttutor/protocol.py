@@ -23,7 +23,7 @@ import fttutor.adapters  # noqa: F401 (registers Learner.to_ia3 and Learner.to_p
 
 # %% auto #0
 __all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row',
-           'Strategy', 'run_strategy', 'ladder', 'plot_curves']
+           'Strategy', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -196,3 +196,13 @@ def plot_curves(curves:pd.DataFrame, # `attrs['curves']` of a ladder or comparis
     ax.set_xlabel('optimiser step'); ax.set_ylabel('loss (dashed: training, solid: validation)'); ax.set_yscale('log')
     ax.legend(fontsize=8); ax.set_title(title)
     return ax
+
+# %% ../nbs/lib_protocol.ipynb #5fc43f78
+class KeptRates:
+    "Each strategy's base learning rate: chosen on validation among `lrs` at its first run, then kept for its later runs"
+    def __init__(self, lrs=None # base rates to choose from (None: leave the choice to the callee's default)
+                ): self.lrs, self.kept = (None if lrs is None else learning_rates(lrs)), {}
+    def __getitem__(self, key:str): return [self.kept[key]] if key in self.kept else self.lrs
+    def keep(self, key:str, lr:float):
+        "Keep the base rate behind `lr`, the rate the first run of `key` chose (its `lr_factor` taken out; NaN: nothing was chosen)"
+        if not pd.isna(lr): self.kept.setdefault(key, float(lr) / STRATEGIES[key].lr_factor)

@@ -227,7 +227,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                 ) -> pd.DataFrame:
     "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
     from fttutor.data import text_dataset, text_splits
-    from fttutor.protocol import ladder, STRATEGIES
+    from fttutor.protocol import ladder, KeptRates
     p = lesson_profile(profile)
     seed, text_model, max_len = from_profile(p, seed=seed, text_model=text_model, text_max_len=max_len)
     steps = ifnone(steps, 2 * p.steps)
@@ -237,7 +237,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
     rows, cms = _probe_rows(train, valid, test, text_model, max_len, variants, seed) if probe else ([], {})
-    learners, chosen = {}, {k: list(ifnone(lrs, [lr])) for k in strategies}
+    learners, rates = {}, KeptRates(ifnone(lrs, lr))
     for v in progress_bar(variants):
         def _extra(run):
             learn, key = run.learn, run.row['strategy']
@@ -249,8 +249,8 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
         def _make(pretrained=True):
             return text_learner(train, valid, text_model, profile=p, max_len=max_len, bs=bs, test=test, **VARIANTS[v])
         for k in strategies:
-            df = ladder(_make, [k], steps, chosen[k], 'train', seed, extra=_extra)
-            chosen[k] = [float(df.lr.iloc[0]) / STRATEGIES[k].lr_factor]   # chosen on the first variant's validation score, then kept
+            df = ladder(_make, [k], steps, rates[k], 'train', seed, extra=_extra)
+            rates.keep(k, df.lr.iloc[0])   # chosen on the first variant's validation score, then kept
             rows += df.reset_index().to_dict('records')
     df = _tidy_text(pd.DataFrame(rows))
     df.attrs.update(confusion=cms, learners=learners, steps=steps)

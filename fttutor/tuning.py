@@ -7,11 +7,10 @@ Docs: https://fttutor.github.io/fttutor/tuning.html.md"""
 # %% ../nbs/09_tuning.ipynb #de308e7b
 from __future__ import annotations
 import numpy as np, pandas as pd
-import matplotlib.pyplot as plt
-from fastcore.basics import AttrDict, ifnone
+from fastcore.basics import AttrDict
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.core import CancelFitException
-from .core import lesson_profile, from_profile, quiet
+from .core import lesson_profile, from_profile, learning_rates, require_extra
 from .protocol import STRATEGIES, Strategy, run_strategy
 
 # %% auto #0
@@ -27,12 +26,8 @@ SPACES['prompt'] = dict(n_tokens='virtual tokens')
 
 def _optuna():
     "Optuna and optuna-integration's fastai pruning callback, or an error that names the extra"
-    try:
-        import optuna
-        from optuna_integration import FastAIPruningCallback
-    except ImportError as e:
-        raise ImportError(f"Tuning needs the tune extra ({e.name} is missing): pip install 'fttutor[tune]'") from None
-    return optuna, FastAIPruningCallback
+    optuna, integration = require_extra('tune', 'Tuning', 'optuna', 'optuna_integration')
+    return optuna, integration.FastAIPruningCallback
 
 def check_tunable(key:str) -> Strategy:
     "The strategy `key`, refusing one with no search space with a reason"
@@ -91,6 +86,7 @@ def _no_test(dls):
 def tune_strategy(key:str, # a key of `SPACES`
                   source=None, # image dataset or folder (default: the profile's `dataset`)
                   n_trials:int=8, steps:int=None, # the step budget (default: the profile's `steps`)
+                  lrs=None, # base learning rates (default: the profile's `lrs`): the rate is searched from a tenth to ten times the first
                   tune_steps:bool=False, # also search the budget, from half to twice `steps`
                   seed:int=None, profile=None, bn:str='hold', prune:bool=True,
                   items=None, # the image files, already read (`image_items`): saves reading the folder again
@@ -105,8 +101,8 @@ def tune_strategy(key:str, # a key of `SPACES`
     if s.text_only: raise ValueError(f"tune_strategy tunes image strategies; {key} needs a text encoder")
     if n_trials < 1: raise ValueError(f"n_trials must be at least 1, not {n_trials}")
     p = lesson_profile(profile)
-    source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=None, seed=seed, steps=steps, step_bs=bs, lrs=None)
-    base = float(str(lrs).split(',')[0]) if isinstance(lrs, str) else float(list(lrs)[0])
+    source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=None, seed=seed, steps=steps, step_bs=bs, lrs=lrs)
+    base = learning_rates(lrs)[0]
     if items is None: items = image_items(*dataset_source(source))
     kw = dict(profile=p, bs=bs, items=items, **dls_kwargs)
     def make(test:bool):
@@ -152,8 +148,13 @@ def tuning_effect(strategies=('linear_probe', 'head_only', 'fine_tune', 'lora'),
     from scipy import stats
     from fttutor.compare import compare_strategies
     p = lesson_profile(profile)
-    kw = dict(seeds=list(seeds), strategies=list(strategies), steps=steps, profile=p, progress=False)
-    both = {k: compare_strategies(source, tune=n, **kw) for k, n in (('untuned', 0), ('tuned', n_trials))}
+    kw = dict(seeds=list(seeds), steps=steps, profile=p, progress=False)
+    untuned = compare_strategies(source, strategies=list(strategies), **kw)
+    tunable, fixed = [s for s in strategies if s in SPACES], [s for s in strategies if s not in SPACES]
+    tuned = compare_strategies(source, strategies=tunable, tune=n_trials, **kw) if tunable else untuned.iloc[:0]
+    same = untuned.loc[fixed]   # no search space: the untuned runs stand for both
+    same.attrs = tuned.attrs = {}   # their curves (data frames) stay with `compare_strategies`' own tables
+    both = dict(untuned=untuned, tuned=pd.concat([same, tuned]).loc[list(strategies)])
     wide = {k: d.reset_index().pivot_table(index='seed', columns='strategy', values='test_accuracy') for k, d in both.items()}
     rows = []
     for s in strategies:
