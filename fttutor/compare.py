@@ -17,7 +17,7 @@ from fastprogress.fastprogress import progress_bar
 from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
-from .data import image_dls, image_items, dataset_source
+from .data import image_dls, image_items, dataset_source, ItemCache
 from .features import extract_features, linear_probe
 from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, KeptRates, run_strategy, plot_curves
 
@@ -59,7 +59,8 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
     if items is None: items = image_items(*dataset_source(source))   # the folder is read and checked once; every run's loaders reuse it
-    dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, **dls_kwargs)
+    cache = None if 'item_tfms' in dls_kwargs else ItemCache()   # validation and test images read once for every run (your own item_tfms: each time)
+    dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, item_cache=cache, **dls_kwargs)
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
     settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),

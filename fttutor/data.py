@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
 from fastcore.basics import ifnone, patch
+import torch
+from torch.utils.data import get_worker_info
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import get_image_files, parent_label
@@ -26,7 +28,7 @@ from .core import *
 # %% auto #0
 __all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'ImageDataset', 'dataset_source',
            'PILImageAnyDepth', 'image_items', 'sample_per_class', 'flip_labels', 'check_valid_split', 'three_splits',
-           'image_dls', 'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
+           'image_dls', 'ItemCache', 'CachingDL', 'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
 
 # %% ../nbs/lib_data.ipynb #f71d55e4
 def _build_once(name:str, # folder name under `fttutor_home()/'data'`
@@ -308,6 +310,7 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
               items:pd.DataFrame=None, # `image_items` of `source`, already checked: a run that builds many loaders checks the folder once
               label_noise:float=0., # share of the training labels flipped to another class (`flip_labels`); validation and test stay clean
               noise_seed:int=None, # seed for choosing them (default: `seed`)
+              item_cache:ItemCache=None, # validation and test items read once into this cache (`CachingDL`), for loaders built many times
               **kwargs):
     "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
     p = lesson_profile(profile)
@@ -331,6 +334,7 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
     dblock = DataBlock(blocks=(ImageBlock(PILImageAnyDepth), CategoryBlock), get_items=lambda _: list(df.fname), get_y=label_func,
                        splitter=lambda items: [[i for i, f in enumerate(items) if split_of[f] == s] for s in splits],
                        item_tfms=ifnone(item_tfms, Resize(size)), batch_tfms=batch_tfms)
+    if item_cache is not None: kwargs.update(dl_type=CachingDL, item_cache=item_cache)
     dls = dblock.dataloaders(path, path=path, bs=bs, seed=seed, num_workers=num_workers, **kwargs)
     dls.split_note, dls.flipped = note, flipped   # `flipped`: the training files whose label was changed
     return dls
@@ -339,6 +343,43 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
 def test(self:DataLoaders):
     "The held-out test `DataLoader` (the third split), or None when there is none"
     return self.loaders[2] if len(self.loaders) > 2 else None
+
+# %% ../nbs/lib_data.ipynb #aaa5f3c6
+def _nbytes(o) -> int:
+    "Bytes of a tensor's data or of a PIL image's pixels (0 for anything else)"
+    if isinstance(o, torch.Tensor): return o.nbytes
+    return o.width * o.height * len(o.getbands()) if isinstance(o, Image.Image) else 0
+
+class ItemCache(dict):
+    "Items read for the loaders of one run, to share: decoded training images, transformed validation and test items; up to `max_mb` MB"
+    def __init__(self, max_mb:float=512): super().__init__(); self.max_mb, self.mb = max_mb, 0.
+    def add(self, key, item):
+        "Keep `item` under `key` while the cache is under its size"
+        mb = sum(_nbytes(o) for o in item) / 2**20
+        if self.mb + mb <= self.max_mb: self[key], self.mb = item, self.mb + mb
+    def __reduce__(self): return (type(self), (self.max_mb,))   # pickled empty: an exported learner carries no images
+
+class CachingDL(TfmdDL):
+    "fastai's `TfmdDL` that reads each item once into `item_cache`: transformed for a split that does not train (index above 0), decoded for training"
+    def __init__(self, dataset=None, item_cache:ItemCache=None, **kwargs):
+        self.item_cache = item_cache
+        super().__init__(dataset, **kwargs)
+    def new(self, dataset=None, cls=None, **kwargs): return super().new(dataset, cls, **{'item_cache': self.item_cache, **kwargs})
+    def do_item(self, s):
+        split = getattr(self.dataset, 'split_idx', None)
+        if s is None or self.item_cache is None or not split or get_worker_info() is not None: return super().do_item(s)
+        key = (split, repr(self.after_item), self.dataset.items[s])   # the transforms are part of the key: another size is another item
+        return self._cached(key, super().do_item, s)
+    def create_item(self, s):
+        "The item before its transforms; training images are decoded once, and their random crops still differ at every epoch"
+        if s is None or self.item_cache is None or getattr(self.dataset, 'split_idx', None) or get_worker_info() is not None:
+            return super().create_item(s)
+        return self._cached(('decoded', self.dataset.items[s]), super().create_item, s)
+    def _cached(self, key, read, s):
+        if key in self.item_cache: return self.item_cache[key]
+        item = read(s)
+        self.item_cache.add(key, item)
+        return item
 
 # %% ../nbs/lib_data.ipynb #67af4d26
 def _clean_review(s:str) -> str: return html.unescape(str(s)).strip().strip('"').strip()

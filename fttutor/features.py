@@ -101,7 +101,7 @@ def _remove(p:Path):
 
 def _digest(rec:dict) -> str:
     h = hashlib.sha256()
-    _hash_tensors(h, [t for t in (rec['feats'], rec['labels']) if t is not None])
+    _hash_tensors(h, [t for t in (rec['feats'], rec['labels']) if t is not None] + ([torch.tensor(rec['widths'])] if rec.get('widths') else []))
     return h.hexdigest()
 
 def _save_record(rec:dict, fn:Path):
@@ -117,7 +117,7 @@ def _load_record(fn:Path) -> dict:
     except Exception as e: raise ValueError(f"unreadable: {str(e).splitlines()[0][:200]}") from None
     if not (isinstance(rec, dict) and isinstance(rec.get('feats'), torch.Tensor) and 'labels' in rec): raise ValueError("not a feature file")
     if rec.get('sha256') != _digest(rec): raise ValueError("its tensors do not match their checksum")
-    return dict(feats=rec['feats'], labels=rec['labels'])
+    return dict(feats=rec['feats'], labels=rec['labels'], **({'widths': rec['widths']} if rec.get('widths') else {}))
 
 def _load_cached(d:Path):
     "The finished features in cache folder `d`, or None; a corrupt or unsafe file is reported and removed"
@@ -148,7 +148,8 @@ def _device(module): return next(module.parameters()).device
 
 def _join(shards:list) -> dict:
     return dict(feats=torch.cat([s['feats'] for s in shards]),
-                labels=None if shards[0]['labels'] is None else torch.cat([s['labels'] for s in shards]))
+                labels=None if shards[0]['labels'] is None else torch.cat([s['labels'] for s in shards]),
+                **({'widths': shards[0]['widths']} if shards[0].get('widths') else {}))   # several layers side by side: each one's width
 
 def _rank_world() -> tuple:
     "`(rank, world size)` of this process in a `torch.distributed` run (`torchrun`, `accelerate launch`), else `(0, 1)`"
@@ -193,9 +194,9 @@ def _image_batch_features(body, hooks, pool):
         x = b[0].to(dev, memory_format=torch.channels_last) if cuda else b[0].to(dev)
         with torch.autocast('cuda', dtype=torch.float16, enabled=cuda): body(x)
         feats = [pool_features(o, pool) for o in hooks.stored]
-        _compute.widths = [f.shape[1] for f in feats]
         return dict(feats=(feats[0] if len(feats) == 1 else torch.cat(feats, 1)).float().cpu().as_subclass(torch.Tensor),
-                    labels=b[1].cpu().as_subclass(torch.Tensor) if len(b) > 1 else None)
+                    labels=b[1].cpu().as_subclass(torch.Tensor) if len(b) > 1 else None,
+                    **({'widths': [f.shape[1] for f in feats]} if len(feats) > 1 else {}))
     return _compute
 
 # %% ../nbs/02_features.ipynb #24efaf57
@@ -234,13 +235,13 @@ def extract_features(learn_or_model, # a `Learner`, a fastai vision model, or a 
         with hook_outputs(targets) as hooks, torch.inference_mode():
             compute = _image_batch_features(body, hooks, pool)
             res, hit, n = _extract_cached(_cache_dir(cache, key), dl, compute, lambda b: len(b[0]), progress)
-            if many and hit: compute(dl.one_batch()[:1])   # the widths of the layers, read off one batch
+            if many and len(layer) > 1 and 'widths' not in res: res['widths'] = compute(dl.one_batch()[:1])['widths']   # an entry from before widths were stored
     finally:
         body.train(was_training)
         if to_cl: body.to(memory_format=torch.contiguous_format)  # ...and the caller's model is left as it came
     info = dict(from_cache=hit, n_computed=n, key=key, vocab=getattr(dl, 'vocab', None))
     if not many: return Features(res['feats'], res['labels'], **info)
-    return {k: Features(f, res['labels'], **info) for k, f in zip(layer, res['feats'].split(compute.widths, 1))}
+    return {k: Features(f, res['labels'], **info) for k, f in zip(layer, res['feats'].split(res.get('widths', [res['feats'].shape[1]]), 1))}
 
 # %% ../nbs/02_features.ipynb #4ab9ff62
 def _is_text_encoder(model) -> bool:

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone
 from fastai.learner import Learner
 from fastai.callback.core import Callback
+from fastai.data.core import Datasets
 from fastai.torch_core import set_seed
 from .core import *
 from .models import *
@@ -32,12 +33,18 @@ def label_scores(targs, preds) -> dict:
     targs, preds = np.asarray(targs), np.asarray(preds)
     return dict(accuracy=round(float((preds == targs).mean()), 4), macro_f1=round(float(f1_score(targs, preds, average='macro')), 4))
 
+def _train_in_order(dls):
+    "The training set in order, with the validation transforms when the loaders are fastai `Datasets` (images), else as it is"
+    trn = dls.train
+    if isinstance(trn.dataset, Datasets): return dls.test_dl(trn.items, with_labels=True)
+    return trn.new(shuffle=False, drop_last=False)
+
 def scores(learn:Learner, ds_idx:int=1, # 0 train (in order), 1 validation, 2 test
            keep_preds:bool=False # also return the labels as `targs` and `preds`, so nothing needs predicting twice
           ) -> dict:
     "Accuracy and macro-F1 of `learn` on one of its loaders; None when it has no such loader"
     if ds_idx >= len(learn.dls.loaders): return None
-    dl = learn.dls.train.new(shuffle=False, drop_last=False) if ds_idx == 0 else learn.dls.loaders[ds_idx]
+    dl = _train_in_order(learn.dls) if ds_idx == 0 else learn.dls.loaders[ds_idx]
     with quiet(learn): probs, targs = learn.get_preds(dl=dl)
     res = label_scores(targs, probs.argmax(1))
     return {**res, 'targs': targs.numpy(), 'preds': probs.argmax(1).numpy()} if keep_preds else res
