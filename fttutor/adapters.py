@@ -21,8 +21,8 @@ from .lora import lora_targets, save_lora, _named_head, _add_adapters
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 
 # %% auto #0
-__all__ = ['IMAGE_RUNGS', 'TEXT_RUNGS', 'LADDER_COLUMNS', 'ia3_targets', 'task_mb', 'peft_ladder', 'adapter_table',
-           'plot_adapters', 'adapter_verdict']
+__all__ = ['IMAGE_RUNGS', 'TEXT_RUNGS', 'ia3_targets', 'task_mb', 'peft_ladder', 'adapter_table', 'plot_adapters',
+           'adapter_verdict']
 
 # %% ../nbs/08_adapters.ipynb #7d38aa1e
 def ia3_targets(model:nn.Module # a `TextClassifier`, or a fastai vision model `Sequential(body, head)`
@@ -143,13 +143,13 @@ def peft_ladder(source=None, # image dataset or folder (default: the profile's `
     return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, lr, p, max_len, bs, loss)
 
 # %% ../nbs/08_adapters.ipynb #2c88728d
-LADDER_COLUMNS = ['test_accuracy', 'test_macro_f1', 'trainable', 'trainable_pct', 'task_mb', 'train_state_mb', 'seconds', 'lr', 'optimizer_steps']
+_LADDER_COLUMNS = ['test_accuracy', 'test_macro_f1', 'trainable', 'trainable_pct', 'task_mb', 'train_state_mb', 'seconds', 'lr', 'optimizer_steps']
 
 def adapter_table(df:pd.DataFrame # from `peft_ladder`
                  ) -> pd.DataFrame:
     "One row per strategy: means over seeds of the ladder's columns, the spread of test accuracy and macro-F1, and the number of seeds"
     g = df.groupby(level=0, sort=False)
-    res = g[LADDER_COLUMNS].mean()
+    res = g[_LADDER_COLUMNS].mean()
     for m in ('test_accuracy', 'test_macro_f1'): res.insert(res.columns.get_loc(m) + 1, f'{m}_std', g[m].std(ddof=1))
     res['seeds'] = g.size()
     return res

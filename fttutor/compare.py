@@ -59,7 +59,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
     if items is None: items = image_items(*dataset_source(source))   # the folder is read and checked once; every run's loaders reuse it
-    cache = None if 'item_tfms' in dls_kwargs else ItemCache()   # validation and test images read once for every run (your own item_tfms: each time)
+    cache = None if 'item_tfms' in dls_kwargs else ItemCache()   # images read (valid, test) or decoded (train) once for all runs; own item_tfms: each time
     dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, item_cache=cache, **dls_kwargs)
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")

@@ -26,8 +26,8 @@ from .features import masked_mean, embed_texts, linear_probe
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
 
 # %% auto #0
-__all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'TokenisedTexts', 'text_dls', 'class_weights',
-           'text_learner', 'classify_texts', 'confusion', 'plot_confusion', 'compare_text']
+__all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'text_dls', 'class_weights', 'text_learner',
+           'classify_texts', 'confusion', 'plot_confusion', 'compare_text']
 
 # %% ../nbs/05_text.ipynb #5b066e5a
 class TextClassifier(nn.Module):
@@ -76,7 +76,7 @@ def text_splitter(n_body_groups:int=2 # how many groups to cut the stack of laye
     return _split
 
 # %% ../nbs/05_text.ipynb #107e9653
-class TokenisedTexts(torch.utils.data.Dataset):
+class _TokenisedTexts(torch.utils.data.Dataset):
     "Texts tokenised once (truncated to `max_len`), with integer labels"
     def __init__(self, texts, labels, tokenizer, max_len:int=128):
         self.ids, self.labels = tokenizer(list(texts), truncation=True, max_length=max_len)['input_ids'], np.asarray(labels)
@@ -105,7 +105,7 @@ def text_dls(train:pd.DataFrame, valid:pd.DataFrame, # DataFrames with `text` an
     if len(train) < 2: raise ValueError(f"Training needs at least 2 training texts, got {len(train)}")
     bs = min(bs, len(train))  # the last partial batch is dropped: never let it be the only one
     codes = {v: i for i, v in enumerate(vocab)}
-    trn, val, *tst = (TokenisedTexts(d.text, d.label.map(codes), tokenizer, max_len) for d in (train, valid, test) if d is not None)
+    trn, val, *tst = (_TokenisedTexts(d.text, d.label.map(codes), tokenizer, max_len) for d in (train, valid, test) if d is not None)
     kw = dict(create_batch=_pad_batch(tokenizer), device=default_device())
     if oversample:
         wgts = 1 / np.bincount(trn.labels, minlength=len(vocab))[trn.labels]
@@ -151,7 +151,7 @@ def text_learner(train, valid, # DataFrames (or CSV paths) with `text` and `labe
 def classify_texts(learn:Learner, texts, bs:int=64) -> pd.DataFrame:
     "Predicted label and class probabilities for each text"
     dls, texts = learn.dls, [str(o) for o in texts]
-    dl = DataLoader(TokenisedTexts(texts, np.zeros(len(texts), dtype=int), dls.tokenizer, dls.max_len),
+    dl = DataLoader(_TokenisedTexts(texts, np.zeros(len(texts), dtype=int), dls.tokenizer, dls.max_len),
                     bs=bs, create_batch=_pad_batch(dls.tokenizer), device=dls.device)
     with quiet(learn): probs = learn.get_preds(dl=dl)[0].float()
     df = pd.DataFrame(probs.numpy().round(3), columns=[f"p({v})" for v in dls.vocab])

@@ -1,15 +1,7 @@
-"Data-parallel training and sharded feature extraction on 2 CPU processes (gloo), against one process"
+"Sharded feature extraction on 2 CPU processes (gloo), against one process; one and two training processes are compared in Lesson 4's `#| long` cell (run by the test command under `mini`)"
 import torch
 import pytest
 from fttutor.distrib import launch
-
-def test_two_processes_match_one():
-    kw = dict(strategy='head_only', dataset='digits', steps=30, img_size=32, samples_per_class=0)
-    one, two = launch(1, **kw), launch(2, **kw)
-    assert (one['processes'], two['processes']) == (1, 2)
-    assert one['steps'] == two['steps'] == 30 and one['global_bs'] == two['global_bs'] == 32
-    assert abs(one['valid_accuracy'] - two['valid_accuracy']) <= 0.03, (one, two)   # the stated tolerance: 3 points
-    assert two['valid_accuracy'] > 0.5, two   # and both learned something (chance: 0.1)
 
 def test_sharded_features_write_the_single_process_cache(tmp_path):
     a, b = tmp_path/'one', tmp_path/'two'

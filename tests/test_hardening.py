@@ -94,7 +94,11 @@ from fttutor.models import transfer_learner
 from fttutor.features import extract_features
 dls = image_dls(sys.argv[1], profile=lesson_profile('cpu'), size=32, bs=4, valid_pct=0.5, num_workers=0)
 learn = transfer_learner(dls, fp16=False)
-import time; time.sleep(max(0., float(sys.argv[4]) - time.time()))   # start together: the same batch at the same moment
+import time; from pathlib import Path
+ready, n = Path(sys.argv[4]), int(sys.argv[5])   # start together, the same batch at the same moment: wait until all n are ready
+(ready/sys.argv[3].replace('/', '_')).touch()
+t0 = time.time()
+while len(list(ready.iterdir())) < n and time.time() - t0 < 300: time.sleep(0.05)
 res = extract_features(learn, learn.dls.train, cache=sys.argv[2], bs=1, progress=False)
 torch.save(res.feats, sys.argv[3])
 """
@@ -105,8 +109,9 @@ def test_4_processes_share_one_cache(tmp_path):
     for i, c in enumerate(('a', 'b')): _imgs(folder/c, 20, seed=i)
     learn, cache, n = _learn(folder), tmp_path/'cache', 3
     ref = extract_features(learn, learn.dls.train, cache=False, bs=1, progress=False)
-    env, start = {**os.environ, 'OMP_NUM_THREADS': '1'}, time.time() + 35
-    procs = [subprocess.Popen([sys.executable, '-c', _TWIN, str(folder), str(cache), str(tmp_path/f'out{i}.pt'), str(start)], env=env,
+    env, ready = {**os.environ, 'OMP_NUM_THREADS': '1'}, tmp_path/'ready'
+    ready.mkdir()
+    procs = [subprocess.Popen([sys.executable, '-c', _TWIN, str(folder), str(cache), str(tmp_path/f'out{i}.pt'), str(ready), str(n)], env=env,
                               stderr=subprocess.PIPE, text=True) for i in range(n)]
     for p in procs:
         err = p.communicate(timeout=600)[1]
