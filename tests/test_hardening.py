@@ -1,7 +1,7 @@
 """Hardening of the data path and the feature cache, as an unkind but realistic user would try them (issue 11, items 1-12, 15).
 
 Each test names its item. The CLI cases (items 11, 13-15) are in `test_compare_cli.py`."""
-import json, os, socket, subprocess, sys, time, warnings
+import json, os, socket, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
