@@ -1,7 +1,13 @@
-"Sharded feature extraction on 2 CPU processes (gloo), against one process; one and two training processes are compared in Lesson 4's `#| long` cell (run by the test command under `mini`)"
+"Data-parallel training and sharded feature extraction on 2 CPU processes (gloo); Lesson 4's `#| long` cell compares two training processes' accuracy with one"
 import torch
 import pytest
 from fttutor.distrib import launch
+
+def test_two_processes_train():
+    "Two training processes through fastai's `distrib_ctx` (gloo on CPU) split the global batch and take the same steps (tools/floors.sh runs this at the oldest versions)"
+    two = launch(2, strategy='head_only', dataset='digits', steps=4, img_size=32)
+    assert (two['processes'], two['steps'], two['global_bs']) == (2, 4, 32), two
+    assert 0 <= two['valid_accuracy'] <= 1, two
 
 def test_sharded_features_write_the_single_process_cache(tmp_path):
     a, b = tmp_path/'one', tmp_path/'two'
