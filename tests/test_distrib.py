@@ -7,7 +7,7 @@ def test_two_processes_train():
     "Two training processes through fastai's `distrib_ctx` (gloo on CPU) split the global batch and take the same steps (tools/floors.sh runs this at the oldest versions)"
     two = launch(2, strategy='head_only', dataset='digits', steps=4, img_size=32)
     assert (two['processes'], two['steps'], two['global_bs']) == (2, 4, 32), two
-    assert 0 <= two['valid_accuracy'] <= 1, two
+    assert two['valid_accuracy'] > 0.2, two   # and they learn: digits' chance is 0.1 (0.56-0.59 over three seeds here)
 
 def test_sharded_features_write_the_single_process_cache(tmp_path):
     a, b = tmp_path/'one', tmp_path/'two'
