@@ -5,7 +5,8 @@ session, and the ratio of their medians is what counts. The "before" version is 
 the refactor of issue 12), checked out into a temporary worktree and run with the same virtual environment and the same fresh
 `FTTUTOR_HOME` cache state.
 
-1. The default `fttutor-compare` end to end (target: after / before <= 1 / 1.5).
+1. The default `fttutor-compare` end to end (target: after / before <= 1 / 1.5), at the same accuracy: every run's test accuracy
+   and chosen rate per strategy are printed side by side.
 2. With `--tests`, the README's test command as well (target: <= 1 / 1.3): each version runs the command its own README states
    (read from that revision's README, after the install), with a fresh copy of the warmed cache, and the notebooks' own times are
    printed beside the totals. The suites differ: later revisions test more lessons, and under more profiles. About an hour for both.
@@ -25,11 +26,11 @@ def worktree(rev:str) -> Path:
     subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(d), rev], check=True, capture_output=True)
     return d
 
-def timed(cmd:list, src:Path, home:Path, env_extra:dict=None) -> float:
-    "Wall seconds of `cmd` run with `src` first on the Python path and `home` as the fttutor cache"
+def timed(cmd:list, src:Path, home:Path, env_extra:dict=None, cwd:Path=None) -> float:
+    "Wall seconds of `cmd` run in `cwd` (default: `src`) with `src` first on the Python path and `home` as the fttutor cache"
     env = {**os.environ, 'PYTHONPATH': str(src), 'FTTUTOR_HOME': str(home), 'FTTUTOR_OFFLINE': '1', 'MPLBACKEND': 'Agg', **(env_extra or {})}
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
+    r = subprocess.run(cmd, cwd=cwd or src, env=env, capture_output=True, text=True)
     if r.returncode: raise SystemExit(f"{' '.join(cmd)} failed in {src}:\n{r.stderr[-3000:]}")
     return time.perf_counter() - t0
 
@@ -40,8 +41,27 @@ def warm_home(src:Path) -> Path:
     timed([sys.executable, '-c', code], src, home)
     return home
 
-def compare_cmd(out:Path) -> list:
-    return [sys.executable, '-c', 'from fttutor.compare import main; main()', '--out', str(out)]
+def compare_cmd() -> list:
+    "The default comparison, with no options: it saves into `fttutor-comparison/` of its working folder (older revisions ignore `--out`)"
+    return [sys.executable, '-c', 'from fttutor.compare import main; main()']
+
+def compare_run(src:Path, home:Path) -> tuple:
+    "Wall seconds of one default comparison of `src` in a fresh folder, and the results it saved (one row per strategy)"
+    import pandas as pd
+    cwd = Path(tempfile.mkdtemp(prefix='fttutor-bench-compare-'))
+    secs = timed(compare_cmd(), src, home, {'OMP_NUM_THREADS': '2'}, cwd=cwd)
+    return secs, pd.read_csv(cwd/'fttutor-comparison'/'results.csv').set_index('strategy')
+
+def accuracy_table(res:dict):
+    "Each strategy's validation and test accuracy and chosen rate in every run, before and after: the speed-up is only worth it at the same accuracy"
+    import pandas as pd
+    cols = {f'{name} {i + 1}': df.test_accuracy for name, runs in res.items() for i, df in enumerate(runs)}
+    tab = pd.DataFrame(cols)
+    tab.loc['mean (without scratch)'] = tab.drop(index='scratch', errors='ignore').mean()
+    print('\ntest accuracy of each run (one seed each: a difference of a few points can be seed noise, which Lesson 7 measures over seeds)')
+    print(tab.round(3).to_string())
+    lrs = pd.DataFrame({f'{name} {i + 1}': df.lr for name, runs in res.items() for i, df in enumerate(runs)})
+    print('\nchosen learning rate of each run (on validation)'); print(lrs.to_string())
 
 def test_cmd(src:Path) -> list:
     "The test command `src`'s README states (what follows its install), run with this virtual environment"
@@ -103,13 +123,15 @@ def main():
     try:
         home = warm_home(after)
         if a.profile: profile(after, home)
-        t = {'before': [], 'after': []}
+        t, res = {'before': [], 'after': []}, {'before': [], 'after': []}
         for i in range(a.repeats):
             for name, src in (('before', before), ('after', after)):
-                t[name].append(timed(compare_cmd(Path(tempfile.mkdtemp())), src, home, {'OMP_NUM_THREADS': '2'}))
-                print(f'fttutor-compare, {name} ({a.before if name == "before" else "working tree"}), run {i + 1}: {t[name][-1]:.0f} s', flush=True)
+                secs, df = compare_run(src, home)
+                t[name].append(secs); res[name].append(df)
+                print(f'fttutor-compare, {name} ({a.before if name == "before" else "working tree"}), run {i + 1}: {secs:.0f} s', flush=True)
         b, f = statistics.median(t['before']), statistics.median(t['after'])
         print(f'\ndefault fttutor-compare: before {b:.0f} s, after {f:.0f} s: {b / f:.2f}x faster (target 1.5x)')
+        accuracy_table(res)
         if a.tests:
             tt = {}
             for name, src in (('before', before), ('after', after)):
