@@ -72,6 +72,11 @@ def test_cmd(src:Path) -> list:
     if 'nbdev-test' in cmd: cmd = cmd.replace('nbdev-test', 'nbdev-test --timing', 1)   # each notebook's time, printed by nbdev
     return ['bash', '-c', cmd]
 
+def notebook_times(out:str) -> list:
+    "The lines of a test command's output that give a notebook's time (`nbdev-test --timing`: 'x.ipynb: 12 secs'; tools/test_lessons.py: 'ok cpu x.ipynb 12 s')"
+    import re
+    return [l.strip() for l in out.splitlines() if re.search(r'\.ipynb', l) and re.search(r'\d+(\.\d+)? ?(s|secs)\b', l)]
+
 def timed_tests(src:Path, home:Path) -> tuple:
     "Wall seconds of `src`'s test command with a fresh copy of the warmed cache, its exit status, and the notebook times it printed"
     import re, shutil
@@ -82,7 +87,7 @@ def timed_tests(src:Path, home:Path) -> tuple:
     r = subprocess.run(test_cmd(src), cwd=src, env=env, capture_output=True, text=True)
     secs = time.perf_counter() - t0
     out = r.stdout + r.stderr
-    nb_lines = [l.strip() for l in out.splitlines() if re.search(r'\.ipynb', l) and re.search(r'\d+(\.\d+)? ?s\b', l)]
+    nb_lines = notebook_times(out)
     tail = [l for l in out.splitlines() if re.search(r'passed|failed|Success|notebook runs', l)][-3:]
     return secs, r.returncode, nb_lines + tail
 

@@ -31,3 +31,7 @@ def test_accuracy_table(bench, capsys):
     means = next(l for l in out.splitlines() if l.startswith('mean (without scratch)')).split()[-3:]
     assert means == ['0.85', '0.8', '0.75'], out   # scratch, the untrained baseline, is left out of the mean
     assert 'before 1' in out and 'after 2' in out, out
+
+def test_notebook_times(bench):
+    out = 'Success.\n07_compare.ipynb: 1234 secs\nok   cpu   07_compare.ipynb            192 s   (192 s in)\n80 passed in 400.17s\nnbs/a.ipynb'
+    assert bench.notebook_times(out) == ['07_compare.ipynb: 1234 secs', 'ok   cpu   07_compare.ipynb            192 s   (192 s in)']
