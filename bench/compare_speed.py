@@ -53,7 +53,7 @@ def compare_run(src:Path, home:Path) -> tuple:
     return secs, pd.read_csv(cwd/'fttutor-comparison'/'results.csv').set_index('strategy')
 
 def accuracy_table(res:dict):
-    "Each strategy's validation and test accuracy and chosen rate in every run, before and after: the speed-up is only worth it at the same accuracy"
+    "Each strategy's test accuracy and chosen rate in every run, before and after: the speed-up is only worth it at the same accuracy"
     import pandas as pd
     cols = {f'{name} {i + 1}': df.test_accuracy for name, runs in res.items() for i, df in enumerate(runs)}
     tab = pd.DataFrame(cols)
