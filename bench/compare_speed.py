@@ -43,7 +43,10 @@ def warm_home(src:Path) -> Path:
 
 def compare_cmd() -> list:
     "The default comparison, with no options: it saves into `fttutor-comparison/` of its working folder (older revisions ignore `--out`)"
-    return [sys.executable, '-c', 'from fttutor.compare import main; main()']
+    code = ('try: from fttutor.cli import main\n'          # today: the command has a module of its own
+            'except ImportError: from fttutor.compare import main\n'   # revisions before the one-way refactor
+            'main()')
+    return [sys.executable, '-c', code]
 
 def compare_run(src:Path, home:Path) -> tuple:
     "Wall seconds of one default comparison of `src` in a fresh folder, and the results it saved (one row per strategy)"

@@ -20,8 +20,9 @@ from .compare import (compare_strategies, seed_summary, verdict_sentences, plot_
                       plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
 from .deploy import export_model                            # needs the deploy extra when called, not when imported
 from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
-from .adapters import peft_ladder, plot_adapters, adapter_verdict   # and, on fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps
-from .tuning import tune_strategy, plot_tuning                       # need the tune extra when called, not when imported
+import fttutor.adapters  # noqa: F401 (on fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps; and the ia3 and prompt strategies)
+from .adapter_ladder import peft_ladder, plot_adapters, adapter_verdict
+from .tuning import tune_strategy, plot_tuning, tuned_comparison     # need the tune extra when called, not when imported
 
 PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_params', 'quiet', 'OfflineError',
           'pretrained_model', 'imagenet_top_k', 'transfer_learner', 'body_stages', 'text_encoder', 'hf_encoder',
@@ -36,5 +37,5 @@ PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_param
           'compare_strategies', 'seed_summary', 'verdict_sentences', 'plot_comparison', 'blog_table', 'data_efficiency',
           'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
           'export_model', 'noise_curve', 'plot_noise_curve', 'noise_verdict', 'rank_by_loss', 'flip_detection',
-          'peft_ladder', 'plot_adapters', 'adapter_verdict', 'tune_strategy', 'plot_tuning']
+          'peft_ladder', 'plot_adapters', 'adapter_verdict', 'tune_strategy', 'plot_tuning', 'tuned_comparison']
 __all__ = [n for n in dir(_fastai_all) if not n.startswith('_')] + PUBLIC

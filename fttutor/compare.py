@@ -6,33 +6,32 @@ Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 
 # %% ../nbs/07_compare.ipynb #fd132662
 from __future__ import annotations
-import os, sys, json, time, errno
+import os, json, errno
 from pathlib import Path
 import numpy as np, pandas as pd
-import matplotlib
 import matplotlib.pyplot as plt
 from fastcore.basics import ifnone
-from fastcore.script import store_true
 from fastprogress.fastprogress import progress_bar
 from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source, ItemCache
 from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, KeptRates, run_strategy, plot_curves
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, Strategy, KeptRates, run_strategy, plot_curves
+import fttutor.lora, fttutor.adapters  # noqa: F401 (each registers its strategies: LoRA, IA3, prompt tuning)
 
 # %% auto #0
 __all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'seed_summary',
            'verdict_sentences', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
            'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe',
-           'recommend_freeze', 'decision_guide', 'cli_message', 'main']
+           'recommend_freeze', 'decision_guide', 'cli_message']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
                        arch:str=None, seed:int=None, profile=None,
                        steps:int=None, # optimiser steps for every trained strategy (default: the profile's `steps`)
                        seeds=None, # several seeds: every strategy runs once per seed (default: `[seed]`)
-                       strategies=None, # keys of `STRATEGIES` (default: all)
+                       strategies=None, # keys of `STRATEGIES`, or `Strategy` objects (e.g. tuned ones, `fttutor.tuning.tuned_comparison`); default: `DEFAULT_STRATEGIES`
                        lrs=None, # base learning rates to choose from on validation (default: the profile's `lrs`)
                        bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: 'hold' its statistics, or 'train' them
                        test_pct:float=None, # held-out test share when the folder has no test/ (default: the profile's)
@@ -42,19 +41,17 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        out=None, # folder for `results.csv` (rewritten after every run), `summary.csv`, `curves.csv` and plots; None: don't save
                        resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
-                       tune:int=0, # first tune each strategy that has a search space with this many Optuna trials on validation (Lesson 9; the tune extra)
                        extra=None, # extra(run) -> dict of more columns for its row (run: from `run_strategy`), e.g. Lesson 8's `task_mb`
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
     "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
     p = lesson_profile(profile)
     source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=arch, seed=seed, steps=steps, step_bs=bs, lrs=lrs)
     lrs = learning_rates(lrs)
-    names, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
+    given, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
+    names, fixed = [_key(s) for s in given], {s.key: s for s in given if isinstance(s, Strategy)}
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
-    if tune < 0: raise ValueError(f"tune is a number of trials per strategy, at least 0, not {tune}")
-    if tune: tunable = _tunable(names, strategies is not None)
     if out is not None: out = writable_folder(out)
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
@@ -64,26 +61,21 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
     settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
-                    **({'tune': tune} if tune else {}), **{k: repr(v) for k, v in dls_kwargs.items()})
+                    **({'fixed': {k: [s.label, list(s.lrs or ())] for k, s in fixed.items()}} if fixed else {}),
+                    **{k: repr(v) for k, v in dls_kwargs.items()})
     done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
     if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=wd)
-    tuned = {}
-    if tune:
-        from fttutor.tuning import tune_strategy, tuned_strategy
-        for name in (progress_bar(tunable) if progress else tunable):
-            res = tune_strategy(name, source, tune, steps, lrs=lrs, seed=seeds[0], profile=p, bn=bn, items=items, bs=bs, progress=False, **dls_kwargs)
-            tuned[name] = (tuned_strategy(name, res.settings), [res.settings['lr']])
     rows, rates, runs = [], KeptRates(lrs), [(s, n) for s in seeds for n in names]
     for s, name in (progress_bar(runs) if progress else runs):
         if (name, s) in done: row = done[name, s]
         else:
-            key, lr = tuned.get(name, (name, rates[name]))
-            run = run_strategy(key, _learner, steps, lr, bn, s)
+            f = fixed.get(name)
+            run = run_strategy(f or name, _learner, steps, list(f.lrs) if f and f.lrs else rates[name], bn, s)
             row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
         rows.append(row)
-        if name not in tuned: rates.keep(name, row['lr'])
+        if name not in fixed: rates.keep(name, row['lr'])
         if out is not None: _save_rows(rows, curves, out, settings, source, arch, seeds, dls.split_note)
     df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
     if out is not None and plot: save_comparison(df, out)
@@ -105,32 +97,25 @@ def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, se
     (out/'run.json').write_text(json.dumps(settings, indent=1))
 
 # %% ../nbs/07_compare.ipynb #e198fb82
-def check_strategies(strategies=None, # names from `STRATEGIES`, a list or one comma-separated string; None: `DEFAULT_STRATEGIES`
+def _key(s) -> str: return s.key if isinstance(s, Strategy) else s
+
+def check_strategies(strategies=None, # names from `STRATEGIES` (or `Strategy` objects), a list or one comma-separated string; None: `DEFAULT_STRATEGIES`
                      images:bool=True # for an image model: refuse the strategies that need a text encoder
                     ) -> list:
-    "The strategy names, checked: none empty, none given twice, all in `STRATEGIES` (and, for images, none text-only)"
+    "The strategies, checked: none empty, none given twice, every name in `STRATEGIES` (and, for images, none text-only); `Strategy` objects kept"
     if strategies is None: return list(DEFAULT_STRATEGIES)
-    names = [n.strip() for n in (strategies.split(',') if isinstance(strategies, str) else strategies)]
+    given = [o if isinstance(o, Strategy) else o.strip() for o in (strategies.split(',') if isinstance(strategies, str) else strategies)]
+    names = [_key(o) for o in given]
     choose = f"choose from {', '.join(STRATEGIES)}"
     if not names or not all(names): raise ValueError(f"Empty strategy name in {','.join(names)!r}: {choose}")
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice: raise ValueError(f"Strategy {', '.join(twice)} given more than once: name each strategy once")
-    bad = [n for n in names if n not in STRATEGIES]
+    bad = [n for n, o in zip(names, given) if n not in STRATEGIES and not isinstance(o, Strategy)]
     if bad: raise ValueError(f"Unknown strategy {', '.join(bad)}; {choose}")
-    text = [n for n in names if images and STRATEGIES[n].text_only]
+    text = [n for n, o in zip(names, given) if images and (o if isinstance(o, Strategy) else STRATEGIES[n]).text_only]
     if text: raise ValueError(f"{', '.join(text)} needs a text encoder (a tuned prompt is extra input tokens, and an image has no tokens): "
                               f"for images choose ia3 or a lora rank")
-    return names
-
-def _tunable(names:list, # strategy keys
-             named:bool # did the user name them (else they are the defaults)?
-            ) -> list:
-    "The strategies among `names` that have a search space; named strategies none of which has one are refused with the reason"
-    from fttutor.tuning import SPACES, check_tunable, _optuna
-    _optuna()   # the tune extra, checked before any work
-    res = [n for n in names if n in SPACES]
-    if named and not res: check_tunable(names[0])
-    return res
+    return given
 
 def strategy_table() -> pd.DataFrame:
     "Every strategy in `STRATEGIES`: its family, what it trains, its learning-rate factor, and whether a plain comparison runs it"
@@ -377,55 +362,3 @@ def cli_message(e:Exception) -> str:
                 f"folder you can write")
     return ' '.join(str(e).split()).replace('The output folder', '--out')
 
-@cli
-def main(dataset:str=None, # bundled dataset: photos (near domain, default), digits (far), faces
-         data:str=None, # your image folder (one sub-folder per class, optional train/, valid/ and test/); overrides --dataset
-         arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0)
-         steps:int=None, # optimiser steps per trained strategy, at least 1, the same at any data size (default from the profile)
-         lrs:str=None, # comma-separated base learning rates; each strategy's is chosen on validation (default from the profile)
-         bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: hold (keep its statistics) or train
-         test_pct:float=None, # share of the data (of train/ when there is valid/) held out as the test set when there is no test/
-         size:int=None, # image size in pixels (default from the profile)
-         aug:store_true=False, # augment the trained strategies' training batches (fastai aug_transforms; the cached probe cannot)
-         wd:float=None, # weight decay of the trained strategies (default: fastai's 0.01)
-         label_noise:float=0., # share of the training labels flipped to another class at random (seeded), 0 to 1; validation and test stay clean
-         tune:int=0, # first tune every strategy that has a search space with this many Optuna trials on validation (needs the tune extra)
-         profile:str=None, # lesson profile (default: by device, or FTTUTOR_PROFILE)
-         strategies:str=None, # comma-separated keys (default: linear_probe,head_only,fastai_freeze,partial,fine_tune,gradual,lp_ft,lora,scratch; also lora_r1,lora_r4,lora_r16,ia3); `--strategies list` prints them all
-         seed:int=None, # random seed (the first one, with --seeds)
-         seeds:int=1, # run every strategy on this many seeds (seed, seed+1, ...); summary.csv gets means, stds and paired differences
-         out:str='fttutor-comparison', # folder for results.csv (written after each strategy), summary.csv and comparison.png
-         resume:store_true=False, # keep the rows an interrupted run with the same settings saved in --out; train the rest
-         debug:store_true=False # show the full traceback of any error
-        ):
-    "Compare feature extraction and fine-tuning strategies on one dataset; print the table, save CSV and plot"
-    matplotlib.use('Agg')
-    offline_mode()
-    try:
-        if strategies == 'list':
-            with pd.option_context('display.width', 200, 'display.max_colwidth', 60): print(strategy_table().to_string())
-            return
-        t0, p = time.perf_counter(), lesson_profile(profile)
-        if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
-        first = ifnone(seed, p.seed)
-        df = compare_strategies(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=bn, test_pct=test_pct, aug=aug, wd=wd, profile=p,
-                                seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False, tune=tune,
-                                **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
-        print(f"Data: {df.attrs['split']}")
-        cols = ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct', 'train_state_mb']
-        with pd.option_context('display.width', 200, 'display.max_columns', 20):
-            print(df[cols].to_string())
-            if seeds > 1: print('\n' + seed_summary(df).round(4).to_string())
-        print(f"\n{decision_guide(df)}\n")
-        save_comparison(df, out)
-        print(f"Saved results.csv, summary.csv, curves.csv, comparison.png and curves.png in {Path(out)} ({time.perf_counter() - t0:.0f} s)")
-    except KeyboardInterrupt:
-        print(f"fttutor-compare: interrupted; the strategies finished so far are in {Path(out)/'results.csv'}, "
-              f"and the same command with --resume trains the rest", file=sys.stderr); sys.exit(130)
-    except (ValueError, OSError, OfflineError, ImportError) as e:
-        if debug: raise
-        print(f"fttutor-compare: {cli_message(e)}", file=sys.stderr); sys.exit(2)
-    except Exception as e:
-        if debug: raise
-        print(f"fttutor-compare: unexpected error ({type(e).__name__}: {' '.join(str(e).split())}); run again with --debug to see the traceback",
-              file=sys.stderr); sys.exit(1)

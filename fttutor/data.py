@@ -15,7 +15,8 @@ from PIL import Image
 from fastcore.basics import ifnone, patch
 import torch
 from torch.utils.data import get_worker_info
-from fastai.data.core import DataLoaders, TfmdDL
+import inspect
+from fastai.data.core import DataLoaders, TfmdDL, FilteredBase
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import get_image_files, parent_label
 from fastai.data.external import untar_data, URLs
@@ -298,6 +299,8 @@ class _LabelOf:
     def __init__(self, labels:dict): self.labels = labels
     def __call__(self, f): return self.labels[f]
 
+_LOADER_KEYS = {k for f in (TfmdDL.__init__, FilteredBase.dataloaders) for k in inspect.signature(f).parameters} - {'self', 'kwargs', 'dataset'}
+
 @delegates(TfmdDL.__init__)
 def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an image folder
               profile=None,    # lesson profile (default: `lesson_profile()`)
@@ -313,6 +316,8 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
               item_cache:ItemCache=None, # validation and test items read once into this cache (`CachingDL`), for loaders built many times
               **kwargs):
     "fastai `DataLoaders` (train, valid and, when there is one, test) for an image dataset or folder, checked, with settings from the profile"
+    unknown = sorted(set(kwargs) - _LOADER_KEYS)   # fastai's loaders would take and ignore them: a misspelt setting would change nothing
+    if unknown: raise TypeError(f"image_dls() got unexpected keyword argument(s): {', '.join(unknown)}")
     p = lesson_profile(profile)
     size, bs, seed, valid_pct, test_pct, samples_per_class, num_workers = from_profile(
         p, img_size=size, bs=bs, seed=seed, valid_pct=valid_pct, test_pct=test_pct, samples_per_class=samples_per_class, num_workers=num_workers)

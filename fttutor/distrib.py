@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import ifnone
 from fastai.learner import Learner
+from fastai.callback.core import Callback
 from fastai.torch_core import set_seed, num_distrib, rank_distrib
 from fastai.distributed import DistributedDL, DistributedTrainer
 from .core import lesson_profile, from_profile, measure, quiet
@@ -49,12 +50,19 @@ def data_parallel(learn:Learner,
         yield learn
 
 # %% ../nbs/lib_distrib.ipynb #29da19e0
+class _InputSize(Callback):
+    "The height and width of the training batches, as they trained"
+    size = None
+    def before_batch(self):
+        if self.training: self.size = int(self.xb[0].shape[-1])
+
 def train_data_parallel(strategy:str='head_only', # a key of `STRATEGIES` that trains (not the cached-feature probe)
                         dataset:str='digits', # dataset name or image folder
                         steps:int=30, # optimiser steps
                         lr:float=1e-3, # base learning rate (times the strategy's factor)
                         bs:int=32, # the global batch: each of N processes takes bs / N
-                        img_size:int=None, profile=None, seed:int=42,
+                        size:int=None, # image size (default: the profile's `img_size`)
+                        profile=None, seed:int=42,
                         samples_per_class:int=None # training images kept per class (default: the profile's; 0: all)
                        ) -> dict:
     "Train `strategy` across the processes of this run (one process: plainly) and return the validation scores, on every rank"
@@ -64,29 +72,30 @@ def train_data_parallel(strategy:str='head_only', # a key of `STRATEGIES` that t
     world = max(num_distrib(), 1)
     if bs % world: raise ValueError(f"The global batch ({bs}) must split evenly over {world} processes")
     p = lesson_profile(profile)
-    size, arch = from_profile(p, img_size=img_size, arch=None)
+    size, arch = from_profile(p, img_size=size, arch=None)
     set_seed(seed, reproducible=True)
-    dls = image_dls(dataset, profile=p, bs=bs // world, img_size=size, seed=seed, samples_per_class=samples_per_class)
+    dls = image_dls(dataset, profile=p, bs=bs // world, size=size, seed=seed, samples_per_class=samples_per_class)
     learn = transfer_learner(dls, arch, pretrained=s.init == 'pretrained', fp16=False)
-    cbs = [HoldBatchNorm()] if s.bn is None else []
+    seen = _InputSize()
+    cbs = [seen] + ([HoldBatchNorm()] if s.bn is None else [])
     with quiet(learn), learn.added_cbs(cbs), data_parallel(learn):
         with measure() as m: s.train(learn, steps, lr * s.lr_factor)
         valid = scores(learn, 1)   # inside: each process predicts its share, and fastai's DistributedDL gathers them in order
-    return dict(strategy=strategy, processes=world, steps=steps, global_bs=bs, lr=lr * s.lr_factor,
+    return dict(strategy=strategy, processes=world, steps=steps, global_bs=bs, lr=lr * s.lr_factor, size=seen.size, profile=p.get('name'),
                 **{f'valid_{k}': v for k, v in valid.items()}, seconds=round(m.wall_s, 1))
 
 # %% ../nbs/lib_distrib.ipynb #5ad0c1dc
-def extract_data_parallel(dataset:str='digits', img_size:int=None, profile=None,
+def extract_data_parallel(dataset:str='digits', size:int=None, profile=None,
                           cache=True # True: the usual cache under `fttutor_home()`; a folder: cache there
                          ) -> dict:
     "`extract_features` of the body over `dataset`'s training images, sharded across the processes of this run"
     p = lesson_profile(profile)
-    size, arch = from_profile(p, img_size=img_size, arch=None)
+    size, arch = from_profile(p, img_size=size, arch=None)
     dist = torch.distributed
     if num_distrib() > 1 and not dist.is_initialized():   # started by torchrun: join its process group (env://)
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-    dls = image_dls(dataset, profile=p, img_size=size)
+    dls = image_dls(dataset, profile=p, size=size)
     res = extract_features(transfer_learner(dls, arch, fp16=False), dls.train, cache=Path(cache) if isinstance(cache, (str, Path)) else cache, progress=False)
     return dict(processes=max(num_distrib(), 1), key=res.key, n_items=len(res.feats), n_computed=res.n_computed,
                 from_cache=res.from_cache, checksum=float(res.feats.double().sum()))
@@ -98,7 +107,7 @@ def _cli(argv=None):
     ap.add_argument('--strategy', default='head_only', help=f"one of: {', '.join(k for k, v in STRATEGIES.items() if v.train)}")
     ap.add_argument('--dataset', default='digits'); ap.add_argument('--steps', type=int, default=30)
     ap.add_argument('--lr', type=float, default=1e-3); ap.add_argument('--bs', type=int, default=32, help='the global batch')
-    ap.add_argument('--img-size', type=int); ap.add_argument('--profile'); ap.add_argument('--seed', type=int, default=42)
+    ap.add_argument('--size', type=int, help="image size (default: the profile's)"); ap.add_argument('--profile'); ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--samples-per-class', type=int, help="training images kept per class (default: the profile's; 0: all)")
     ap.add_argument('--extract', action='store_true', help="extract the training images' features into the cache instead")
     ap.add_argument('--cache', help='with --extract: the cache folder (default: the usual cache)')
@@ -109,8 +118,8 @@ def main(argv=None):
     "Run by every process: train (or extract), and print rank 0's result as JSON"
     a = _cli(argv)
     try:
-        if a.extract: res = extract_data_parallel(a.dataset, a.img_size, a.profile, ifnone(a.cache, True))
-        else: res = train_data_parallel(a.strategy, a.dataset, a.steps, a.lr, a.bs, a.img_size, a.profile, a.seed, a.samples_per_class)
+        if a.extract: res = extract_data_parallel(a.dataset, a.size, a.profile, ifnone(a.cache, True))
+        else: res = train_data_parallel(a.strategy, a.dataset, a.steps, a.lr, a.bs, a.size, a.profile, a.seed, a.samples_per_class)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"fttutor.distrib: {e}")
     if rank_distrib() == 0:
         print(json.dumps(res))
@@ -120,6 +129,8 @@ def launch(n_proc:int=2, # processes: 1 runs without torchrun
            timeout:int=900, **kwargs # arguments of `main`, e.g. strategy='head_only', steps=30
           ) -> dict:
     "Run `python -m fttutor.distrib` in `n_proc` processes (on CPUs when there are fewer GPUs than processes); rank 0's result"
+    p = kwargs.get('profile')
+    kwargs['profile'] = lesson_profile(p).name if p is None or not isinstance(p, str) else p   # every child: this process's profile, by name
     out = Path(tempfile.mkdtemp())/'result.json'
     args = [f"--{k.replace('_', '-')}" + ('' if v is True else f"={v}") for k, v in kwargs.items() if v is not None and v is not False]
     run = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n_proc}'] if n_proc > 1 else [sys.executable]

@@ -17,33 +17,44 @@ from .freezing import add_bn_freeze
 from peft import LoraConfig, PeftModel, get_peft_model
 from peft.utils import ModulesToSaveWrapper
 from .core import *
+from .protocol import Strategy, register_strategy
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
-from .text import TextClassifier
 
 # %% auto #0
-__all__ = ['ADAPTER_KEYS', 'lora_targets', 'lora_splitter', 'save_lora', 'load_lora', 'merge_lora']
+__all__ = ['ADAPTER_KEYS', 'body_of', 'model_type', 'lora_targets', 'named_head', 'add_adapters', 'lora_splitter', 'save_lora',
+           'load_lora', 'merge_lora']
 
 # %% ../nbs/06_lora.ipynb #1cdf9123
 def _adaptable(m:nn.Module) -> bool:
     "A linear layer, or a convolution that peft can merge (not grouped/depthwise)"
     return isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and m.groups == 1)
 
+def body_of(model:nn.Module) -> tuple:
+    "`(prefix, body)`: where the pretrained body is, as the model says (`body_name`, e.g. `TextClassifier`), else `model[0]` of a vision model"
+    name = getattr(model, 'body_name', None) or next(iter(model._modules))
+    return f"{name}.", getattr(model, name)
+
+def model_type(model:nn.Module) -> str:
+    "The transformers model type of the model's encoder (`model.config.model_type`); None for a CNN"
+    return getattr(getattr(model, 'config', None), 'model_type', None)
+
 def lora_targets(model:nn.Module, # a `TextClassifier`, or a fastai vision model `Sequential(body, head)`
                  which:str='auto' # 'auto': query and value for transformers, all for CNNs; 'all': every linear/conv layer of the body
                 ) -> list:
     "Full names of the body's layers that get LoRA adapters"
     if which not in ('auto', 'all'): raise ValueError(f"which must be 'auto' or 'all', not {which!r}")
-    body, prefix = (model.encoder, 'encoder.') if isinstance(model, TextClassifier) else (model[0], f"{next(iter(model._modules))}.")
+    prefix, body = body_of(model)
     names = [prefix + n for n, m in body.named_modules() if _adaptable(m)]
-    if which == 'all' or not isinstance(model, TextClassifier): return names
+    if which == 'all' or model_type(model) is None: return names
     from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as peft_defaults   # peft's own choice per model type
-    leaves = peft_defaults.get(getattr(model.encoder.config, 'model_type', None), ())
+    leaves = peft_defaults.get(model_type(model), ())
     return [n for n in names if n.split('.')[-1] in leaves] or names
 
+
 # %% ../nbs/06_lora.ipynb #e7f6d98f
-def _named_head(model:nn.Module) -> tuple:
-    "`(model, head name)` with a head name peft can match unambiguously"
-    if isinstance(model, TextClassifier): return model, 'head'
+def named_head(model:nn.Module) -> tuple:
+    "`(model, head name)` with a head name peft can match unambiguously: the model's own `head_name` (e.g. `TextClassifier`), else `new_head`"
+    if getattr(model, 'head_name', None): return model, model.head_name
     if isinstance(model, nn.Sequential) and len(model) == 2:
         if 'new_head' not in model._modules: model = nn.Sequential(OrderedDict(body=model[0], new_head=model[1]))
         return model, 'new_head'
@@ -55,7 +66,7 @@ def _use_peft_model(learn:Learner, model:PeftModel) -> Learner:
     add_bn_freeze(learn).opt = None
     return learn
 
-def _add_adapters(learn:Learner, model:nn.Module, config, head:str=None) -> Learner:
+def add_adapters(learn:Learner, model:nn.Module, config, head:str=None) -> Learner:
     "Wrap `model` with the adapters of peft's `config`, training and saving the module named `head` with them, and put it on `learn`"
     config.modules_to_save = [head] if head else None
     return _use_peft_model(learn, get_peft_model(model, config))
@@ -77,9 +88,9 @@ def to_lora(self:Learner, r:int=8, # rank of the adapters
     "Freeze the model and add LoRA adapters with peft; only the adapters and the new head train"
     if isinstance(self.model, PeftModel): raise ValueError("This Learner already has LoRA adapters")
     if r < 1: raise ValueError(f"The rank r must be at least 1, not {r}")
-    model, head = _named_head(self.model)
+    model, head = named_head(self.model)
     cfg = LoraConfig(r=r, lora_alpha=ifnone(alpha, 2 * r), lora_dropout=dropout, target_modules=ifnone(targets, lora_targets(model)))
-    return _add_adapters(self, model, cfg, head if train_head else None)
+    return add_adapters(self, model, cfg, head if train_head else None)
 
 # %% ../nbs/06_lora.ipynb #df308f81
 @patch
@@ -87,6 +98,10 @@ def lora_steps(self:Learner, steps:int, lr:float=1e-2, r:int=8, **kwargs):
     "Add LoRA adapters of rank `r` and train adapters (at `0.3 * lr`) and head (at `lr`) for `steps` optimiser steps"
     self.to_lora(r, **kwargs)
     self.fit_steps(steps, slice(lr * 0.3, lr))
+register_strategy(
+    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr: l.lora_steps(s, lr), 10, family='peft'),
+    *[Strategy(f'lora_r{r}', f'LoRA r={r} (adapters and head)', lambda l, s, lr, r=r: l.lora_steps(s, lr, r=r), 10, family='peft', default=False)
+      for r in (1, 4, 16)])
 
 # %% ../nbs/06_lora.ipynb #1f9537d2
 def save_lora(learn:Learner, path) -> Path:
@@ -103,7 +118,7 @@ def load_lora(learn:Learner, # a fresh Learner with the same pretrained model an
     try: peft_type = json.loads(cfg.read_text()).get('peft_type')
     except (ValueError, AttributeError): peft_type = None
     if not peft_type: raise ValueError(f"{cfg} is not a peft adapter config (no peft_type): save adapters with save_lora(learn, path)")
-    model, _ = _named_head(learn.model)
+    model, _ = named_head(learn.model)
     return _use_peft_model(learn, PeftModel.from_pretrained(model, path))
 
 # %% ../nbs/06_lora.ipynb #01923538

@@ -15,6 +15,7 @@ from fastai.interpret import ClassificationInterpretation
 from .core import lesson_profile
 from .data import flip_labels, image_items, dataset_source
 from .protocol import KeptRates
+from .compare import compare_strategies, check_strategies, seed_summary, _says
 
 # %% auto #0
 __all__ = ['noise_curve', 'noise_summary', 'plot_noise_curve', 'noise_drops', 'noise_verdict', 'rank_by_loss', 'flip_detection']
@@ -30,7 +31,6 @@ def noise_curve(source=None, # dataset name or image folder (default: the profil
                 **kwargs # more `compare_strategies` arguments: `size`, `bn`, `bs`...
                ) -> pd.DataFrame:
     "Clean test accuracy against the share of flipped training labels: one row per (strategy, rate, seed)"
-    from fttutor.compare import compare_strategies, check_strategies
     p = lesson_profile(profile)
     rates, seeds, names = [float(r) for r in rates], list(seeds), check_strategies(list(strategies))
     for r in rates: flip_labels([0, 1], r)   # every rate checked before any training
@@ -80,7 +80,6 @@ def noise_drops(res:pd.DataFrame, # from `noise_curve`
 def noise_verdict(res:pd.DataFrame, # from `noise_curve`, with the probe among its strategies
                   metric:str='test_accuracy', baseline:str='linear_probe', conf:float=0.95) -> list:
     "Sentences computed from the runs: each strategy's loss to label noise, each compared with `baseline`'s, and what that says of the claim"
-    from fttutor.compare import seed_summary, _says
     d = noise_drops(res, metric)
     if baseline not in d.index: raise ValueError(f"noise_verdict compares with {baseline}, which is not among the strategies run")
     s, lo, hi = seed_summary(d, 'drop', baseline, conf), d.attrs['clean'], d.attrs['noisy']

@@ -19,12 +19,10 @@ from .models import *
 from .features import extract_features, linear_probe
 from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
 from .finetuning import HoldBatchNorm, training_state_mb
-import fttutor.lora  # noqa: F401 (registers Learner.to_lora)
-import fttutor.adapters  # noqa: F401 (registers Learner.to_ia3 and Learner.to_prompt)
 
 # %% auto #0
-__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve', 'result_row',
-           'Strategy', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve',
+           'result_row', 'Strategy', 'register_strategy', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -110,8 +108,21 @@ class Strategy(NamedTuple):
     family:str = 'fine-tuning' # 'feature extraction', 'fine-tuning', 'peft' (parameter-efficient) or 'baseline'
     default:bool = True     # run by a comparison that names no strategies (the other PEFT variants are asked for by name)
     text_only:bool = False  # needs a text encoder (prompt tuning)
+    lrs:tuple = None        # rates of its own, not the run's grid (a tuned strategy: the one rate its search chose)
 
-STRATEGIES = {s.key: s for s in [
+FAMILIES = ('feature extraction', 'fine-tuning', 'peft', 'baseline')   # the order of every strategy table
+STRATEGIES, DEFAULT_STRATEGIES = {}, []
+
+def register_strategy(*strategies:Strategy) -> None:
+    "Add `strategies` to `STRATEGIES`, each family's where it is defined (as timm's `register_model`): the registry imports no family"
+    for s in strategies:
+        if s.family not in FAMILIES: raise ValueError(f"{s.key}: family must be one of {', '.join(FAMILIES)}, not {s.family!r}")
+        STRATEGIES[s.key] = s
+    ordered = sorted(STRATEGIES.values(), key=lambda s: FAMILIES.index(s.family))   # stable: registration order within a family
+    STRATEGIES.clear(); STRATEGIES.update((s.key, s) for s in ordered)
+    DEFAULT_STRATEGIES[:] = [s.key for s in ordered if s.default]
+
+register_strategy(
     Strategy('linear_probe', 'linear probe (cached features)', init='features', bn='hold', family='feature extraction'),
     Strategy('head_only', 'head only (frozen body, BatchNorm in eval)', lambda l, s, lr: feature_extraction_mode(l).fit_steps(s, lr), 10, bn='hold',
              family='feature extraction'),
@@ -121,14 +132,8 @@ STRATEGIES = {s.key: s for s in [
     Strategy('fine_tune', "fine_tune (head, then everything)", lambda l, s, lr: l.fine_tune_steps(s, lr), 2),
     Strategy('gradual', 'gradual unfreezing (ULMFiT)', lambda l, s, lr: l.gradual_steps(s, lr), 10),
     Strategy('lp_ft', 'LP-FT (probe, then everything)', lambda l, s, lr: l.lp_ft(s, lr), 1),
-    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr: l.lora_steps(s, lr), 10, family='peft'),
-    *[Strategy(f'lora_r{r}', f'LoRA r={r} (adapters and head)', lambda l, s, lr, r=r: l.lora_steps(s, lr, r=r), 10, family='peft', default=False)
-      for r in (1, 4, 16)],
-    Strategy('ia3', 'IA3 (learned scales and head)', lambda l, s, lr: l.ia3_steps(s, lr), 10, family='peft', default=False),
-    Strategy('prompt', 'prompt tuning (8 virtual tokens and head)', lambda l, s, lr: l.prompt_steps(s, lr), 100, family='peft', default=False,
-             text_only=True),
-    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train', family='baseline')]}
-DEFAULT_STRATEGIES = [k for k, s in STRATEGIES.items() if s.default]
+    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train', family='baseline'))
+
 
 # %% ../nbs/lib_protocol.ipynb #dd09f799
 def _probe_run(make_learner, seed:int) -> AttrDict:

@@ -23,7 +23,9 @@ from .core import *
 from .models import *
 from .data import text_df
 from .features import masked_mean, embed_texts, linear_probe
+from .protocol import result_row, label_scores, ladder, KeptRates
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
+import fttutor.lora, fttutor.adapters  # noqa: F401 (their strategies, LoRA, IA3 and prompt tuning, in the registry)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'text_dls', 'class_weights', 'text_learner',
@@ -32,6 +34,7 @@ __all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'tex
 # %% ../nbs/05_text.ipynb #5b066e5a
 class TextClassifier(nn.Module):
     "A pretrained transformer encoder, masked mean pooling, and a new classification head"
+    body_name, head_name = 'encoder', 'head'   # where adapters (Lessons 6 and 8) find the pretrained body and the new head
     def __init__(self, encoder:nn.Module, # a Hugging Face encoder, e.g. from `hf_encoder`
                  n_out:int, # number of classes
                  dropout:float=0.1):
@@ -194,7 +197,6 @@ def _recall_cols(cm:pd.DataFrame) -> dict:
 
 def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
     "Linear probe on sentence embeddings, extracted afresh so the time is comparable: plain if asked for, class-balanced if any imbalance-aware variant is"
-    from fttutor.protocol import result_row, label_scores
     st = text_encoder(model)
     with measure() as m_ext: trn, val, tst = (embed_texts(st, d, cache=False, progress=False, max_len=max_len) for d in (train, valid, test))
     n_cls, n_enc = len(trn.vocab), n_params(st)
@@ -227,7 +229,6 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
                 ) -> pd.DataFrame:
     "Feature extraction vs fine-tuning on text, each with plain and imbalance-aware losses, under the protocol: one result row per run"
     from fttutor.data import text_dataset, text_splits
-    from fttutor.protocol import ladder, KeptRates
     p = lesson_profile(profile)
     seed, text_model, max_len = from_profile(p, seed=seed, text_model=text_model, text_max_len=max_len)
     steps = ifnone(steps, 2 * p.steps)

@@ -7,15 +7,19 @@ Docs: https://fttutor.github.io/fttutor/tuning.html.md"""
 # %% ../nbs/09_tuning.ipynb #de308e7b
 from __future__ import annotations
 import numpy as np, pandas as pd
-from fastcore.basics import AttrDict
+from fastcore.basics import AttrDict, ifnone
+from fastai.vision.augment import aug_transforms
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.core import CancelFitException
 from .core import lesson_profile, from_profile, learning_rates, require_extra
 from .protocol import STRATEGIES, Strategy, run_strategy
+from .data import image_dls, image_items, dataset_source
+from .models import transfer_learner, mixed_precision
+from .compare import compare_strategies, check_strategies   # and through it every family's strategies, in the registry
 
 # %% auto #0
-__all__ = ['SPACES', 'check_tunable', 'suggest', 'tuned_strategy', 'budget_pruning', 'tune_strategy', 'plot_tuning',
-           'tuning_effect', 'tuning_verdict']
+__all__ = ['SPACES', 'check_tunable', 'suggest', 'tuned_strategy', 'budget_pruning', 'tune_strategy', 'plot_tuning', 'tunable',
+           'tuned_comparison', 'tuning_effect', 'tuning_verdict']
 
 # %% ../nbs/09_tuning.ipynb #717c7031
 _RANKS, _TOKENS = (1, 2, 4, 8, 16), (4, 8, 16, 32)
@@ -58,7 +62,7 @@ def tuned_strategy(key:str, settings:dict) -> Strategy:
     elif 'n_tokens' in knobs: train = lambda l, n, lr, t=knobs['n_tokens']: l.prompt_steps(n, lr, t)
     else: train = s.train
     extra = ', '.join(f'{k}={v}' for k, v in knobs.items())
-    return s._replace(train=train, lr_factor=1., label=f"{s.label}, tuned" + (f" ({extra})" if extra else ''))
+    return s._replace(train=train, lr_factor=1., lrs=(settings['lr'],), label=f"{s.label}, tuned" + (f" ({extra})" if extra else ''))
 
 # %% ../nbs/09_tuning.ipynb #b0bea897
 def budget_pruning(trial, monitor:str='valid_loss'):
@@ -95,8 +99,6 @@ def tune_strategy(key:str, # a key of `SPACES`
                  ) -> AttrDict:
     "Search `key`'s settings with Optuna on validation (pruned), then score the best once on test: `study`, `settings`, `row`, `trials`, `summary`"
     optuna, _ = _optuna()
-    from fttutor.data import image_dls, image_items, dataset_source
-    from fttutor.models import transfer_learner, mixed_precision
     s = check_tunable(key)
     if s.text_only: raise ValueError(f"tune_strategy tunes image strategies; {key} needs a text encoder")
     if n_trials < 1: raise ValueError(f"n_trials must be at least 1, not {n_trials}")
@@ -141,17 +143,49 @@ def plot_tuning(res:AttrDict # from `tune_strategy`
     for ax in axs: ax.figure.set_size_inches(6.5, 3.5)
     return axs
 
+# %% ../nbs/09_tuning.ipynb #5bf31e31
+_COMPARISON_ONLY = ('arch', 'out', 'resume', 'plot', 'extra', 'wd', 'aug')   # `compare_strategies` settings that do not make loaders
+
+def tunable(names:list, # strategy keys
+            named:bool=True # did the user name them (else they are the defaults)?
+           ) -> list:
+    "The strategies among `names` that have a search space; named strategies none of which has one are refused with the reason"
+    _optuna()   # the tune extra, checked before any work
+    res = [n for n in names if n in SPACES]
+    if named and not res: check_tunable(names[0])
+    return res
+
+def tuned_comparison(source=None, # image dataset or folder (default: the profile's `dataset`)
+                     n_trials:int=8, # Optuna trials per strategy, on the first seed's validation split
+                     strategies=None, # keys of `STRATEGIES` (default: `DEFAULT_STRATEGIES`); those without a search space run untuned
+                     seeds=None, steps:int=None, lrs=None, bn:str='hold', profile=None, bs:int=None, progress:bool=True,
+                     **kwargs # more `compare_strategies` settings (`out`, `aug`, `size`, `label_noise`, ...)
+                    ) -> pd.DataFrame:
+    "Tune every strategy that has a search space, then `compare_strategies` with each one's tuned settings at the same budget, on every seed"
+    if n_trials < 1: raise ValueError(f"n_trials (--tune) is a number of trials per strategy, at least 1, not {n_trials}")
+    p = lesson_profile(profile)
+    source, seed, steps, bs, lrs = from_profile(p, dataset=source, seed=None, steps=steps, step_bs=bs, lrs=lrs)
+    names = check_strategies(strategies)
+    todo = tunable(names, strategies is not None)
+    dls_kw = {k: v for k, v in kwargs.items() if k not in _COMPARISON_ONLY}
+    if kwargs.get('aug'): dls_kw.setdefault('batch_tfms', aug_transforms())
+    dls_kw.setdefault('items', image_items(*dataset_source(source)))
+    first = list(ifnone(seeds, [seed]))[0]
+    tuned = {k: tuned_strategy(k, tune_strategy(k, source, n_trials, steps, lrs=lrs, seed=first, profile=p, bn=bn, bs=bs, progress=False,
+                                                **dls_kw).settings) for k in (progress_bar(todo) if progress else todo)}
+    return compare_strategies(source, seeds=seeds, strategies=[tuned.get(k, k) for k in names], steps=steps, lrs=lrs, bn=bn, profile=p, bs=bs,
+                              progress=progress, **{k: v for k, v in kwargs.items() if k != 'items'}, items=dls_kw['items'])
+
 # %% ../nbs/09_tuning.ipynb #7afcdcce
 def tuning_effect(strategies=('linear_probe', 'head_only', 'fine_tune', 'lora'), source=None,
                   n_trials:int=8, seeds=(0, 1), steps:int=None, profile=None, conf:float=0.95) -> pd.DataFrame:
-    "The same strategies compared untuned and tuned (`compare_strategies(tune=n_trials)`): test accuracy, paired change and rank both ways"
+    "The same strategies compared untuned and tuned (`tuned_comparison`): test accuracy, paired change and rank both ways"
     from scipy import stats
-    from fttutor.compare import compare_strategies
     p = lesson_profile(profile)
     kw = dict(seeds=list(seeds), steps=steps, profile=p, progress=False)
     untuned = compare_strategies(source, strategies=list(strategies), **kw)
     tunable, fixed = [s for s in strategies if s in SPACES], [s for s in strategies if s not in SPACES]
-    tuned = compare_strategies(source, strategies=tunable, tune=n_trials, **kw) if tunable else untuned.iloc[:0]
+    tuned = tuned_comparison(source, n_trials, strategies=tunable, **kw) if tunable else untuned.iloc[:0]
     same = untuned.loc[fixed]   # no search space: the untuned runs stand for both
     same.attrs = tuned.attrs = {}   # their curves (data frames) stay with `compare_strategies`' own tables
     both = dict(untuned=untuned, tuned=pd.concat([same, tuned]).loc[list(strategies)])

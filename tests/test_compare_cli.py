@@ -14,7 +14,7 @@ def _run(*args, cwd=None, **env):
 def _run_here(*args, **env):
     "`fttutor-compare ARGS` in this process (`main` parses the list it is given): the same exit code and messages, without starting Python"
     import contextlib, io
-    from fttutor.compare import main
+    from fttutor.cli import main
     out, err, code = io.StringIO(), io.StringIO(), 0
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -13,7 +13,7 @@ def _without_optuna(tmp_path) -> dict:
             'FTTUTOR_OFFLINE': '1'}
 
 def _compare(*args, env=None):
-    return subprocess.run([sys.executable, '-c', 'from fttutor.compare import main; main()', *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, '-c', 'from fttutor.cli import main; main()', *map(str, args)], capture_output=True,
                           text=True, timeout=600, env=env or {**os.environ, 'OMP_NUM_THREADS': '1', 'FTTUTOR_OFFLINE': '1'})
 
 def test_library_without_the_extra_names_it(tmp_path):
