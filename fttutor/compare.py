@@ -221,19 +221,21 @@ def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
     ax.set_title(title or f"{df.attrs.get('dataset', '')}, {df.attrs.get('arch', '')}: accuracy vs cost (bubble: trainable parameters)")
     return ax
 
-def save_comparison(df:pd.DataFrame, out) -> Path:
-    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `curves.csv`, `comparison.png` and `curves.png` into `out`"
+def save_comparison(df:pd.DataFrame, out) -> list:
+    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `comparison.png` and, when there are learning curves, `curves.csv` and `curves.png` into `out`; the names written"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out/'results.csv')
     seed_summary(df).to_csv(out/'summary.csv')
-    curves = df.attrs.get('curves', pd.DataFrame())
-    curves.to_csv(out/'curves.csv', index=False)
     ax = plot_comparison(df)
     ax.figure.savefig(out/'comparison.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
+    curves, files = df.attrs.get('curves', pd.DataFrame()), ['results.csv', 'summary.csv', 'comparison.png']
     if len(curves):
+        curves.to_csv(out/'curves.csv', index=False)
         ax = plot_curves(curves, title=f"{df.attrs.get('dataset', '')}: learning curves")
         ax.figure.savefig(out/'curves.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
-    return out
+        files += ['curves.csv', 'curves.png']
+    return files
+
 
 # %% ../nbs/07_compare.ipynb #3f60fbd7
 def blog_table(df:pd.DataFrame, # from `compare_strategies`

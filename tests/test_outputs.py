@@ -25,13 +25,34 @@ def _problems(nb, tmp_path):
     fn = tmp_path/'lesson.ipynb'; fn.write_text(json.dumps(nb))
     return outputs.problems(fn, outputs.tst_flags())
 
+def _deps(*srcs): return set(outputs.dependencies({'cells': [_cell(s) for s in srcs]}))
+
 def test_dependencies_follow_imports():
-    deps = outputs.dependencies({'cells': [_cell('#| default_exp freezing'), _cell('from fttutor.features import linear_probe')]})
-    assert {'settings.ini', 'fttutor/freezing.py', 'fttutor/features.py', 'fttutor/core.py', 'fttutor/models.py'} <= set(deps), deps
-    assert not {'fttutor/compare.py', 'fttutor/text.py'} & set(deps), deps   # neither imports the comparison or text lesson's module
-    # the text module reaches the comparison module through the protocol's PEFT strategies (lazy imports count too)
-    assert 'fttutor/compare.py' in outputs.dependencies({'cells': [_cell('from fttutor.text import class_weights')]})
-    assert set(outputs.dependencies({'cells': [_cell('from fttutor.all import *')]})) >= {f'fttutor/{m}.py' for m in ('compare', 'lora', 'protocol')}
+    deps = _deps('#| default_exp freezing', 'from fttutor.features import linear_probe')
+    assert {'settings.ini', 'fttutor/freezing.py', 'fttutor/features.py', 'fttutor/core.py', 'fttutor/models.py'} <= deps, deps
+    assert not {'fttutor/compare.py', 'fttutor/text.py'} & deps, deps   # neither imports the comparison or text lesson's module
+    text = _deps('from fttutor.text import class_weights')   # the text module fills the registry with the PEFT families, below it
+    assert {'fttutor/lora.py', 'fttutor/adapters.py', 'fttutor/protocol.py'} <= text and 'fttutor/compare.py' not in text, text
+    assert 'fttutor/tuning.py' not in _deps('# see fttutor.tuning for the search'), 'a mention in a comment is not an import'
+
+def test_dependencies_follow_the_names_a_lesson_uses():
+    "`fttutor.all` imports every module; a lesson depends on the modules whose names it calls, and on those only"
+    deploy = _deps('from fttutor.all import lesson_setup, export_model\nexport_model(learn)')
+    assert 'fttutor/deploy.py' in deploy and 'fttutor/compare.py' not in deploy, deploy
+    star = _deps('from fttutor.all import *\ncompare_strategies()')
+    assert 'fttutor/compare.py' in star and 'fttutor/deploy.py' not in star, star
+    assert 'fttutor/lora.py' in _deps('from fttutor.all import *\nlearn.to_lora(r=4)')   # a method fttutor patches onto Learner
+
+def test_touching_deploy_stales_at_most_two_notebooks():
+    users = [f.name for f in sorted((ROOT/'nbs').glob('*.ipynb')) if 'fttutor/deploy.py' in outputs.dependencies(json.loads(f.read_text()))]
+    assert 1 <= len(users) <= 2 and '10_deploy.ipynb' in users, users
+
+def test_install_cell_is_not_lesson_code(nb, tmp_path):
+    "The generated install cell may change (tools/install_cell.py) without staling any saved output"
+    install = _cell('#| hide\n# fttutor install cell: on Colab or Kaggle, install the course package first\nimport os')
+    nb['cells'].insert(1, install); nb['metadata']['fttutor'] = {'sources': outputs.stamp(nb)}
+    install['source'] += '\nprint("another version")'
+    assert _problems(nb, tmp_path) == []
 
 def test_fresh_outputs_pass(nb, tmp_path): assert _problems(nb, tmp_path) == []
 
@@ -66,7 +87,8 @@ def test_only_the_cpu_profile_counts(nb, tmp_path, monkeypatch):
     monkeypatch.setattr(outputs, 'ROOT', fake)
     for name in ('settings.ini',): (fake/name).write_text(ini)
     before = outputs._hash('settings.ini')
-    (fake/'settings.ini').write_text(ini.replace('[mini]\n', '[mini]\nnew_field = 1\n').replace('text_max_len = 64', 'text_max_len = 32'))
+    assert '[mini]' in ini and 'text_max_len = 24' in ini.split('[mini]')[1], 'the edits below must hit the mini profile'
+    (fake/'settings.ini').write_text(ini.replace('[mini]\n', '[mini]\nnew_field = 1\n').replace('text_max_len = 24', 'text_max_len = 32'))
     assert outputs._hash('settings.ini') == before
     (fake/'settings.ini').write_text(ini.replace('[cpu]\n', '[cpu]\nnew_field = 1\n'))
     assert outputs._hash('settings.ini') != before

@@ -5,9 +5,11 @@
     python tools/outputs.py run NOTEBOOK ...         # execute as `execute` does, but save nothing: a lesson as a test (tools/floors.sh)
 
 Freshness: after executing a notebook, `execute` stamps its metadata (`fttutor.sources`) with a hash of each source the notebook
-depends on: its own code cells, the `cpu` profile in `settings.ini` (with the defaults it inherits), `fttutor/__init__.py`, the module the notebook exports, and every fttutor module
-that its code imports, directly or through other fttutor modules (`fttutor.all` imports them all). `check` recomputes those hashes and
-names the notebooks whose outputs were produced by other code. The `# %%` cell markers nbdev writes are left out of the hash, so
+depends on: its own code cells (the generated install cell aside), the `cpu` profile in `settings.ini` (with the defaults it inherits),
+`fttutor/__init__.py`, the modules the notebook exports, the fttutor modules its code imports, the modules that define the names it
+takes from `fttutor.all` (followed name by name: `fttutor.all` imports every module, but a lesson's outputs depend only on what it
+calls) and the modules whose `@patch` methods it calls, and every fttutor module those import, transitively. `check` recomputes those
+hashes and names the notebooks whose outputs were produced by other code. The `# %%` cell markers nbdev writes are left out of the hash, so
 renaming a notebook does not make every output stale, while any change to the code itself does.
 
 Cells flagged with one of `tst_flags` (`#| slow`, `#| cuda`, `#| notest`: online downloads, GPU runs) are not executed, as in `nbdev-test`;
@@ -48,11 +50,25 @@ def _skipped(cell, flags:set) -> bool:
     return bool(flags & set(d)) or d.get('eval:', '').lower() == 'false' or d.get('eval', '').lstrip(':').strip().lower() == 'false'
 
 # --- what a notebook depends on ---
+INSTALL_CELL = '# fttutor install cell:'   # the generated first cell (tools/install_cell.py): set-up, not lesson code
+
+def _is_install(cell) -> bool: return cell['cell_type'] == 'code' and INSTALL_CELL in _src(cell).split('\n', 2)[1:2][0] if '\n' in _src(cell) else False
+
+def _code(nb:dict) -> str:
+    "The notebook's own code: every code cell but the generated install cell"
+    return '\n'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code' and not _is_install(c))
+
 def _module_imports(code:str) -> set:
-    "Names of the fttutor modules that `code` imports"
-    mods = set(re.findall(r'\bfttutor\.(\w+)', code)) | set(re.findall(r'^\s*from \.(\w+) import', code, re.M))   # relative: inside the package
-    for names in re.findall(r'from fttutor import ([\w, ]+)', code): mods |= {n.strip() for n in names.split(',')}
-    return {m for m in mods if (LIB/f'{m}.py').exists()}
+    "Names of the fttutor modules that `code` imports, at the top or inside a function (`fttutor.all` aside: a notebook's use of it is followed name by name)"
+    mods = set()
+    for line in code.splitlines():
+        line = line.split('#')[0]
+        m = re.match(r'\s*from (fttutor\.|\.)(\w+)(?:\.\w+)* import', line)
+        if m: mods.add(m.group(2)); continue
+        m = re.match(r'\s*from fttutor import ([\w, ]+)', line)
+        if m: mods |= {n.strip() for n in m.group(1).split(',')}; continue
+        if re.match(r'\s*import fttutor\.', line): mods |= set(re.findall(r'\bfttutor\.(\w+)', line))
+    return {m for m in mods if m != 'all' and (LIB/f'{m}.py').exists()}
 
 def _closure(mods:set) -> set:
     "`mods` and every fttutor module they import, transitively"
@@ -63,10 +79,32 @@ def _closure(mods:set) -> set:
         seen.add(m); todo += _module_imports((LIB/f'{m}.py').read_text()) - seen
     return seen
 
+def _public_names() -> dict:
+    "`{name: module}` for the names `fttutor.all` gives a lesson (its `from .module import ...` lines)"
+    tree = ast.parse((LIB/'all.py').read_text())
+    return {a.asname or a.name: node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 1 for a in node.names}
+
+def _patched_methods() -> dict:
+    "`{method: module}` for the methods fttutor modules add to fastai classes with `@patch` (e.g. `learn.to_lora()`)"
+    out = {}
+    for f in LIB.glob('*.py'):
+        for name in re.findall(r'^@patch[^\n]*\ndef (\w+)\(', f.read_text(), re.M): out.setdefault(name, f.stem)
+    return out
+
+def _used(code:str, names) -> set:
+    "The names among `names` that `code` uses as identifiers"
+    words = set(re.findall(r'\b\w+\b', code))
+    return {n for n in names if n in words}
+
 def dependencies(nb:dict) -> list:
     "Paths, relative to the repository, of the sources whose code a notebook's outputs depend on"
-    code = '\n'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code')
-    mods = _module_imports(code) | set(re.findall(r'^#\| default_exp (\w+)', code, re.M))
+    code = _code(nb)
+    mods = _module_imports(code) | set(re.findall(r'^#\| (?:default_exp|export) (\w+)', code, re.M))
+    if re.search(r'\bfttutor\.all\b', code):   # through `fttutor.all`: the modules that define the names this notebook uses
+        public = _public_names()
+        mods |= {public[n] for n in _used(code, public)}
+    patched = _patched_methods()
+    mods |= {patched[m] for m in set(re.findall(r'\.(\w+)\(', code)) & set(patched)}
     return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))]
 
 PROFILE = 'cpu'   # the lesson profile the saved outputs are executed under
@@ -86,7 +124,7 @@ def _hash(rel:str) -> str:
 CELLS = 'code cells'   # the notebook's own code: editing a cell makes its saved outputs stale too
 
 def _cells_hash(nb:dict) -> str:
-    code = '\n\0'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code')
+    code = '\n\0'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code' and not _is_install(c))
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 def stamp(nb:dict) -> dict:
