@@ -39,8 +39,13 @@ def test_public_api_is_listed_and_importable():
     exec('from fttutor.all import *', ns)
     ours = {n for n in ns if n not in dir(fv) and n != '__builtins__'}
     assert ours == set(a.PUBLIC) - set(dir(fv)), sorted(ours ^ set(a.PUBLIC))
-    for internal in ('settings_path', 'read_profiles', 'block_network', 'features_key', 'TokenisedTexts', 'lora_splitter', 'VARIANTS', 'main'):
-        assert internal not in ns or getattr(ns[internal], '__module__', '').startswith(('fastai', 'fastcore', 'torch')), internal
+    import importlib
+    internals = dict(core=['settings_path', 'read_profiles', 'block_network'], features=['features_key'], text=['_TokenisedTexts', 'VARIANTS'],
+                     lora=['lora_splitter', 'named_head', 'add_adapters'], protocol=['register_strategy', 'FAMILIES'], cli=['main', 'text_table'])
+    for mod, names in internals.items():
+        for internal in names:
+            assert hasattr(importlib.import_module(f'fttutor.{mod}'), internal), f'fttutor.{mod}.{internal} is gone: update this list'
+            assert internal not in ns or getattr(ns[internal], '__module__', '').startswith(('fastai', 'fastcore', 'torch')), internal
     from fastai.learner import Learner
     for m in ('fit_steps', 'partial_steps', 'gradual_steps', 'fine_tune_steps', 'lp_ft', 'to_lora', 'lora_steps', 'safe_freeze_to'):
         assert hasattr(Learner, m), m   # the patched methods come with the import

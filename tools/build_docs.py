@@ -139,9 +139,11 @@ def _docs_only(cell) -> bool:
 def process(force:bool=False) -> Path:
     """nbdev's doc processing of every notebook into `_proc/` (nbdev's `proc_nbs` pipeline, `FilterDefaults`), which reruns a lesson
     cell that mixes imports with other code (training, in a lesson); here only exported cells, import-only cells and `show_doc` run"""
-    import nbdev.processors
+    import nbdev, nbdev.processors
     from nbdev.processors import FilterDefaults
     from nbdev.serve_drv import exec_nb
+    if not callable(getattr(nbdev.processors, '_do_eval', None)):   # a private API: pyproject.toml bounds nbdev below 4 for this
+        raise SystemExit(f"nbdev {nbdev.__version__} has no nbdev.processors._do_eval, which this build replaces: install nbdev>=3.3,<4")
     nbdev.processors._do_eval = _docs_only
     proc = ROOT/'_proc'
     for src in sorted(NBS.glob('*.ipynb')):
