@@ -8,17 +8,25 @@ Docs: https://fttutor.github.io/fttutor/adapters.html.md"""
 from __future__ import annotations
 import shutil, tempfile
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
+import matplotlib.pyplot as plt
 from torch import nn
 from fastcore.basics import ifnone, patch
+from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from peft import IA3Config, PromptTuningConfig, PromptTuningInit, TaskType, PeftModel
 from .protocol import Strategy, register_strategy
 from .lora import lora_targets, save_lora, named_head, add_adapters, body_of, model_type
+from .core import lesson_profile, learning_rates
+from .data import text_dataset, text_splits
+from .text import compare_text
+from .compare import compare_strategies
+from .stats import seed_summary, verdict_sentences
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 
 # %% auto #0
-__all__ = ['ia3_targets', 'task_mb']
+__all__ = ['IMAGE_RUNGS', 'TEXT_RUNGS', 'ia3_targets', 'task_mb', 'peft_ladder', 'adapter_table', 'plot_adapters',
+           'adapter_verdict']
 
 # %% ../nbs/08_adapters.ipynb #7d38aa1e
 def ia3_targets(model:nn.Module # a `TextClassifier`, or a fastai vision model `Sequential(body, head)`
@@ -97,3 +105,85 @@ def task_mb(learn:Learner=None, # a trained learner: with peft adapters, its sav
         finally: shutil.rmtree(folder, ignore_errors=True)
     if trainable is None: raise ValueError("task_mb needs a learner with peft adapters, or the number of trained weights")
     return 4 * trainable / 2**20
+
+# %% ../nbs/08_adapters.ipynb #d2442a64
+IMAGE_RUNGS = ['linear_probe', 'head_only', 'fine_tune', 'lora_r1', 'lora_r4', 'lora_r16', 'ia3']
+TEXT_RUNGS = ['lora_r1', 'lora_r4', 'lora_r16', 'ia3', 'prompt']
+
+def _image_ladder(source, strategies, seeds, steps, lrs, p, size) -> pd.DataFrame:
+    "`compare_strategies` (each rate chosen on validation at the first seed, then kept) with each run's `task_mb`"
+    df = compare_strategies(source, seeds=seeds, strategies=strategies, steps=steps, lrs=lrs, profile=p, progress=True,
+                            extra=lambda run: dict(task_mb=task_mb(run.learn, run.row['trainable'])), **({} if size is None else dict(size=size)))
+    df.attrs = {}
+    return df
+
+def _text_ladder(source, strategies, seeds, steps, lr, p, max_len, bs, loss) -> pd.DataFrame:
+    source = ifnone(source, p.text_dataset)
+    dfs = []
+    for s in progress_bar(list(seeds)):
+        tr, va, te = text_splits(*text_dataset(source), seed=s)
+        df = compare_text(tr, va, te, strategies=strategies, variants=[loss], lr=lr, seed=s, profile=p, steps=steps,
+                          keep_learners=True, max_len=max_len, bs=bs)
+        learners = df.attrs['learners']
+        df = df.reset_index(level='variant')
+        df['task_mb'] = [task_mb(learners.get((k, v)), r.trainable) for k, v, r in zip(df.index, df.variant, df.itertuples())]
+        df.attrs = {}; dfs.append(df)
+    return pd.concat(dfs)
+
+def peft_ladder(source=None, # image dataset or folder (default: the profile's `dataset`); with `text=True`, a text dataset name
+                strategies=None, # keys of `STRATEGIES` (default: `IMAGE_RUNGS`, or `TEXT_RUNGS` for text)
+                seeds=(0,), # every strategy runs once per seed
+                steps:int=None, # optimiser steps per trained rung (default: the profile's `steps`; for text twice that, as `compare_text`)
+                lrs=None, # images: base rates chosen from on validation (default: the profile's); text: one base rate (default 3e-3)
+                text:bool=False, # the text ladder (drug reviews on the CPU profiles) instead of images
+                size:int=None, # images: image size (default: the profile's)
+                max_len:int=None, bs:int=None, # text: tokens per text and batch size (default: the profile's)
+                loss:str='weighted', # text: 'plain', 'weighted' or 'oversampled' (`VARIANTS` of Lesson 5)
+                profile=None) -> pd.DataFrame:
+    "Each strategy under the protocol, once per seed, with `task_mb` (what one more task stores) beside its scores; one row per run"
+    p = lesson_profile(profile)
+    seeds = list(seeds)
+    if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
+    if not text: return _image_ladder(source, ifnone(strategies, IMAGE_RUNGS), seeds, steps, lrs, p, size)
+    lr = learning_rates(ifnone(lrs, 3e-3))[0]
+    return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, lr, p, max_len, bs, loss)
+
+# %% ../nbs/08_adapters.ipynb #2c88728d
+_LADDER_COLUMNS = ['test_accuracy', 'test_macro_f1', 'trainable', 'trainable_pct', 'task_mb', 'train_state_mb', 'seconds', 'lr', 'optimizer_steps']
+
+def adapter_table(df:pd.DataFrame # from `peft_ladder`
+                 ) -> pd.DataFrame:
+    "One row per strategy: means over seeds of the ladder's columns, the spread of test accuracy and macro-F1, and the number of seeds"
+    g = df.groupby(level=0, sort=False)
+    res = g[_LADDER_COLUMNS].mean()
+    for m in ('test_accuracy', 'test_macro_f1'): res.insert(res.columns.get_loc(m) + 1, f'{m}_std', g[m].std(ddof=1))
+    res['seeds'] = g.size()
+    return res
+
+def plot_adapters(df:pd.DataFrame, # from `peft_ladder`
+                  metric:str='test_accuracy', ax=None, title:str=None):
+    "Test `metric` (mean ± std over seeds) against the share of weights trained, each point labelled with the task's file size"
+    ax, t = ax or plt.subplots(figsize=(8, 4.5))[1], adapter_table(df)
+    for (k, r), c in zip(t.iterrows(), plt.cm.tab10.colors):
+        ax.errorbar(r.trainable_pct, r[metric], yerr=0 if pd.isna(r[f'{metric}_std']) else r[f'{metric}_std'], fmt='o', color=c, capsize=3, label=k)
+        ax.annotate(f" {k}: {r.task_mb:.2g} MB", (r.trainable_pct, r[metric]), fontsize=8)
+    ax.set_xscale('log'); ax.set_xlabel('trainable share of the weights (%)'); ax.set_ylabel(f"{metric.replace('_', ' ')} (mean ± std)")
+    ax.set_title(title or f"The PEFT ladder: {len(t)} strategies, {int(t.seeds.max())} seed(s), {int(t.optimizer_steps.max())} steps")
+    ax.legend(fontsize=8, loc='lower right'); ax.margins(x=0.2)
+    return ax
+
+def adapter_verdict(df:pd.DataFrame, # from `peft_ladder`
+                    metric:str='test_accuracy', baseline:str='fine_tune', # the strategy every other one is compared with
+                    conf:float=0.95) -> list:
+    "Sentences computed from the runs: each strategy against `baseline`, paired by seed, and the storage each needs per task"
+    if baseline not in df.index: raise ValueError(f"The baseline {baseline!r} is not in this ladder: choose one of {', '.join(dict.fromkeys(df.index))}")
+    out = verdict_sentences(seed_summary(df, metric, baseline, conf))
+    t = adapter_table(df)
+    small = t.drop(index=baseline).task_mb.idxmin()
+    a, b = t.task_mb[small], t.task_mb[baseline]
+    big, ratio = (baseline, b / a) if b >= a else (small, a / b)
+    out.append(f"Storage per task: {small}, the smallest other rung, adds {a:.3g} MB and {baseline} {b:.3g} MB, so {big} stores {ratio:,.3g} "
+               f"times as much; {small} trains {t.trainable_pct[small]:.3g}% of the weights.")
+    if t.seeds.max() < 2: out.append(f"One seed only: rerun with seeds=(0, 1, 2) to put an interval on each difference "
+                                      f"(the runs took {df.seconds.sum():.0f} s of training here).")
+    return out

@@ -16,12 +16,13 @@ from .finetuning import HoldBatchNorm, training_state_mb   # and, on fastai's Le
 from .text import TextClassifier, text_learner, classify_texts, confusion, plot_confusion, compare_text
 from .lora import save_lora, load_lora, merge_lora         # and, on fastai's Learner: to_lora, lora_steps
 from .protocol import STRATEGIES, run_strategy, ladder, plot_curves
-from .compare import (compare_strategies, seed_summary, verdict_sentences, plot_comparison, blog_table, data_efficiency,
+from .stats import seed_summary, verdict_sentences
+from .compare import (compare_strategies, plot_comparison, blog_table, data_efficiency,
                       plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
 from .deploy import export_model                            # needs the deploy extra when called, not when imported
 from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
-import fttutor.adapters  # noqa: F401 (on fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps; and the ia3 and prompt strategies)
-from .adapter_ladder import peft_ladder, plot_adapters, adapter_verdict
+# (fttutor.adapters adds to fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps; and the ia3 and prompt strategies)
+from .adapters import peft_ladder, plot_adapters, adapter_verdict
 from .tuning import tune_strategy, plot_tuning, tuned_comparison     # need the tune extra when called, not when imported
 
 PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_params', 'quiet', 'OfflineError',

@@ -17,9 +17,11 @@ from .core import cli, lesson_profile, learning_rates, offline_mode, OfflineErro
 from .data import text_df, text_dataset, text_splits
 from .protocol import KeptRates
 from .text import compare_text
-from .compare import (compare_strategies, check_strategies, strategy_table, seed_summary, decision_guide, save_comparison, cli_message,
+from .stats import seed_summary
+from .compare import (compare_strategies, check_strategies, strategy_table, decision_guide, save_comparison, cli_message,
                              writable_folder, saved_rows)
 from .tuning import tuned_comparison
+import fttutor.adapters  # noqa: F401 (IA3 and prompt tuning in the registry: --strategies ia3)
 
 # %% auto #0
 __all__ = ['TEXT_STRATEGIES', 'TEXT_DEFAULT', 'main', 'is_text', 'refuse_image_options', 'text_table', 'text_comparison']

@@ -18,13 +18,14 @@ from .models import *
 from .data import image_dls, image_items, dataset_source, ItemCache
 from .features import extract_features, linear_probe
 from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, Strategy, KeptRates, run_strategy, plot_curves
-import fttutor.lora, fttutor.adapters  # noqa: F401 (each registers its strategies: LoRA, IA3, prompt tuning)
+from .stats import seed_summary, verdict_sentences
+import fttutor.lora  # noqa: F401 (registers LoRA's strategies: `lora` is a default one)
 
 # %% auto #0
-__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'seed_summary',
-           'verdict_sentences', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency',
-           'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe',
-           'recommend_freeze', 'decision_guide', 'cli_message']
+__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'per_strategy',
+           'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency', 'summarise_efficiency',
+           'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
+           'cli_message']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
@@ -145,53 +146,6 @@ def saved_rows(out:Path, # the output folder of a comparison
                          f"or give another output folder")
     rows = pd.read_csv(out/'results.csv', keep_default_na=False, na_values=['']).to_dict('records')
     return {(r['strategy'], r['seed']): {**r, 'lr_grid': str(r['lr_grid']), 'bn': str(r['bn'])} for r in rows}
-
-# %% ../nbs/07_compare.ipynb #fdd164d2
-def _verdict(diff:float, half:float, n:int) -> str:
-    if n < 2 or np.isnan(half): return 'one seed'
-    return 'better' if diff - half > 0 else 'worse' if diff + half < 0 else 'tie'
-
-def seed_summary(res:pd.DataFrame, # one row per (strategy, seed), indexed by strategy key, with `seed` and `metric`
-                 metric:str='test_accuracy', baseline:str='linear_probe', # strategy key to compare every other with
-                 conf:float=0.95) -> pd.DataFrame:
-    "Per strategy: mean and std of `metric` over seeds, and the paired difference from `baseline` (same seeds) with its t-interval"
-    from scipy import stats
-    res = res.rename_axis('strategy').reset_index()
-    wide = res.pivot_table(index='seed', columns='strategy', values=metric, aggfunc='first')
-    labels = dict(zip(res.strategy, res.label)) if 'label' in res else {}
-    rows = []
-    for k in dict.fromkeys(res.strategy):
-        v = wide[k].dropna()
-        row = dict(strategy=k, label=labels.get(k, k), n_seeds=len(v), mean=v.mean(), std=v.std(ddof=1) if len(v) > 1 else np.nan)
-        if baseline in wide and k != baseline:
-            d = (wide[k] - wide[baseline]).dropna()
-            half = stats.t.ppf((1 + conf) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-            row.update(diff=d.mean(), ci_low=d.mean() - half, ci_high=d.mean() + half, verdict=_verdict(d.mean(), half, len(d)))
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index('strategy')
-    out.attrs.update(metric=metric, baseline=baseline, conf=conf)
-    return out
-
-# %% ../nbs/07_compare.ipynb #38925c09
-_WORDS = {'better': 'better', 'worse': 'worse', 'tie': 'a tie', 'one seed': 'one seed, so no interval and no ranking'}
-_INTERVAL = dict(better='the whole interval is above zero', worse='the whole interval is below zero', tie='the interval includes zero')
-
-def _says(r, conf:float, words:dict) -> str:
-    "The interval of summary row `r` in brackets (none for one seed), then `words[r.verdict]` and why, from where the interval lies"
-    ci = '' if r.verdict == 'one seed' else f" ({conf:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
-    return f"{ci}: {words[r.verdict]}" + (f": {_INTERVAL[r.verdict]}" if r.verdict in _INTERVAL else '')
-
-def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
-                     ) -> list:
-    "One sentence per strategy against the baseline, computed from the summary's numbers"
-    a = summary.attrs
-    out = []
-    for k, r in summary.drop(index=a['baseline'], errors='ignore').iterrows():
-        if 'diff' not in r or pd.isna(r['diff']): continue
-        spread = '' if pd.isna(r['std']) else f" ± {r['std']:.1%}"
-        out.append(f"{k}: {a['metric']} {r['mean']:.1%}{spread} over {r.n_seeds} seed(s), {100 * r['diff']:+.1f} points against "
-                   f"{a['baseline']}{_says(r, a['conf'], _WORDS)}.")
-    return out
 
 # %% ../nbs/07_compare.ipynb #f68273b0
 def per_strategy(df:pd.DataFrame # from `compare_strategies`

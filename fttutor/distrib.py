@@ -22,6 +22,7 @@ from .models import transfer_learner
 from .features import extract_features
 from .finetuning import HoldBatchNorm
 from .protocol import STRATEGIES, scores
+import fttutor.lora  # noqa: F401 (LoRA's strategies in the registry)
 
 # %% auto #0
 __all__ = ['GlooSafeDL', 'data_parallel', 'train_data_parallel', 'extract_data_parallel', 'main', 'launch']

@@ -15,7 +15,8 @@ from fastai.interpret import ClassificationInterpretation
 from .core import lesson_profile
 from .data import flip_labels, image_items, dataset_source
 from .protocol import KeptRates
-from .compare import compare_strategies, check_strategies, seed_summary, _says
+from .compare import compare_strategies, check_strategies
+from .stats import seed_summary, _says
 
 # %% auto #0
 __all__ = ['noise_curve', 'noise_summary', 'plot_noise_curve', 'noise_drops', 'noise_verdict', 'rank_by_loss', 'flip_detection']

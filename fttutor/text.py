@@ -25,7 +25,6 @@ from .data import text_df
 from .features import masked_mean, embed_texts, linear_probe
 from .protocol import result_row, label_scores, ladder, KeptRates
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
-import fttutor.lora, fttutor.adapters  # noqa: F401 (their strategies, LoRA, IA3 and prompt tuning, in the registry)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'TextClassifier', 'encoder_layers', 'text_splitter', 'text_dls', 'class_weights', 'text_learner',

@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/tuning.html.md"""
 
 # %% ../nbs/09_tuning.ipynb #de308e7b
 from __future__ import annotations
-import numpy as np, pandas as pd
+import pandas as pd
 from fastcore.basics import AttrDict, ifnone
 from fastai.vision.augment import aug_transforms
 from fastprogress.fastprogress import progress_bar
@@ -16,6 +16,8 @@ from .protocol import STRATEGIES, Strategy, run_strategy
 from .data import image_dls, image_items, dataset_source
 from .models import transfer_learner, mixed_precision
 from .compare import compare_strategies, check_strategies   # and through it every family's strategies, in the registry
+from .stats import paired_interval
+import fttutor.adapters  # noqa: F401 (IA3 and prompt tuning in the registry, so each has its search space)
 
 # %% auto #0
 __all__ = ['SPACES', 'check_tunable', 'suggest', 'tuned_strategy', 'budget_pruning', 'tune_strategy', 'plot_tuning', 'tunable',
@@ -180,7 +182,6 @@ def tuned_comparison(source=None, # image dataset or folder (default: the profil
 def tuning_effect(strategies=('linear_probe', 'head_only', 'fine_tune', 'lora'), source=None,
                   n_trials:int=8, seeds=(0, 1), steps:int=None, profile=None, conf:float=0.95) -> pd.DataFrame:
     "The same strategies compared untuned and tuned (`tuned_comparison`): test accuracy, paired change and rank both ways"
-    from scipy import stats
     p = lesson_profile(profile)
     kw = dict(seeds=list(seeds), steps=steps, profile=p, progress=False)
     untuned = compare_strategies(source, strategies=list(strategies), **kw)
@@ -192,10 +193,9 @@ def tuning_effect(strategies=('linear_probe', 'head_only', 'fine_tune', 'lora'),
     wide = {k: d.reset_index().pivot_table(index='seed', columns='strategy', values='test_accuracy') for k, d in both.items()}
     rows = []
     for s in strategies:
-        d = (wide['tuned'][s] - wide['untuned'][s]).dropna()
-        half = stats.t.ppf((1 + conf) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-        rows.append(dict(strategy=s, untuned=wide['untuned'][s].mean(), tuned=wide['tuned'][s].mean(), change=d.mean(),
-                         ci_low=d.mean() - half, ci_high=d.mean() + half,
+        change, half = paired_interval(wide['tuned'][s] - wide['untuned'][s], conf)
+        rows.append(dict(strategy=s, untuned=wide['untuned'][s].mean(), tuned=wide['tuned'][s].mean(), change=change,
+                         ci_low=change - half, ci_high=change + half,
                          lr_untuned=both['untuned'].loc[[s], 'lr'].mean(), lr_tuned=both['tuned'].loc[[s], 'lr'].mean(),
                          label_tuned=both['tuned'].loc[[s], 'label'].iloc[0]))
     res = pd.DataFrame(rows).set_index('strategy')

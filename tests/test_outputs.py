@@ -31,8 +31,8 @@ def test_dependencies_follow_imports():
     deps = _deps('#| default_exp freezing', 'from fttutor.features import linear_probe')
     assert {'settings.ini', 'fttutor/freezing.py', 'fttutor/features.py', 'fttutor/core.py', 'fttutor/models.py'} <= deps, deps
     assert not {'fttutor/compare.py', 'fttutor/text.py'} & deps, deps   # neither imports the comparison or text lesson's module
-    text = _deps('from fttutor.text import class_weights')   # the text module fills the registry with the PEFT families, below it
-    assert {'fttutor/lora.py', 'fttutor/adapters.py', 'fttutor/protocol.py'} <= text and 'fttutor/compare.py' not in text, text
+    text = _deps('from fttutor.text import class_weights')   # the text module runs the protocol; the registry imports no strategy family
+    assert 'fttutor/protocol.py' in text and not {'fttutor/compare.py', 'fttutor/lora.py', 'fttutor/adapters.py'} & text, text
     assert 'fttutor/tuning.py' not in _deps('# see fttutor.tuning for the search'), 'a mention in a comment is not an import'
 
 def test_dependencies_follow_the_names_a_lesson_uses():
@@ -42,6 +42,7 @@ def test_dependencies_follow_the_names_a_lesson_uses():
     star = _deps('from fttutor.all import *\ncompare_strategies()')
     assert 'fttutor/compare.py' in star and 'fttutor/deploy.py' not in star, star
     assert 'fttutor/lora.py' in _deps('from fttutor.all import *\nlearn.to_lora(r=4)')   # a method fttutor patches onto Learner
+    assert 'fttutor/tuning.py' not in _deps('from fttutor.all import *\n"tuned_comparison"  # tune_strategy'), 'strings and comments are not code'
 
 def test_touching_deploy_stales_at_most_two_notebooks():
     users = [f.name for f in sorted((ROOT/'nbs').glob('*.ipynb')) if 'fttutor/deploy.py' in outputs.dependencies(json.loads(f.read_text()))]

@@ -56,7 +56,7 @@ def _is_install(cell) -> bool: return cell['cell_type'] == 'code' and INSTALL_CE
 
 def _code(nb:dict) -> str:
     "The notebook's own code: every code cell but the generated install cell"
-    return '\n'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code' and not _is_install(c))
+    return '\n\0'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code' and not _is_install(c))
 
 def _module_imports(code:str) -> set:
     "Names of the fttutor modules that `code` imports, at the top or inside a function (`fttutor.all` aside: a notebook's use of it is followed name by name)"
@@ -91,10 +91,20 @@ def _patched_methods() -> dict:
         for name in re.findall(r'^@patch[^\n]*\ndef (\w+)\(', f.read_text(), re.M): out.setdefault(name, f.stem)
     return out
 
+def _identifiers(code:str) -> set:
+    "The names and attribute names `code` uses (words in comments and strings do not count); cell by cell, shell and magic lines left out"
+    out = set()
+    for cell in code.split('\n\0'):
+        src = '\n'.join(l for l in cell.splitlines() if not l.lstrip().startswith(('!', '%')))
+        try: tree = ast.parse(src)
+        except SyntaxError: out |= set(re.findall(r'\b\w+\b', src)); continue
+        out |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        out |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    return out
+
 def _used(code:str, names) -> set:
     "The names among `names` that `code` uses as identifiers"
-    words = set(re.findall(r'\b\w+\b', code))
-    return {n for n in names if n in words}
+    return set(names) & _identifiers(code)
 
 def dependencies(nb:dict) -> list:
     "Paths, relative to the repository, of the sources whose code a notebook's outputs depend on"
@@ -104,7 +114,7 @@ def dependencies(nb:dict) -> list:
         public = _public_names()
         mods |= {public[n] for n in _used(code, public)}
     patched = _patched_methods()
-    mods |= {patched[m] for m in set(re.findall(r'\.(\w+)\(', code)) & set(patched)}
+    mods |= {patched[m] for m in _identifiers(code) & set(patched)}
     return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))]
 
 PROFILE = 'cpu'   # the lesson profile the saved outputs are executed under
