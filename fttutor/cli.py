@@ -6,7 +6,8 @@ Docs: https://fttutor.github.io/fttutor/lib_cli.html.md"""
 
 # %% ../nbs/lib_cli.ipynb #d1475d7d
 from __future__ import annotations
-import sys, time
+import sys, time, json, hashlib
+import fttutor
 from functools import partial
 from pathlib import Path
 import pandas as pd
@@ -18,8 +19,9 @@ from .data import text_df, text_dataset, text_splits
 from .protocol import KeptRates
 from .text import compare_text
 from .stats import seed_summary
+from .data import IMAGE_DATASETS
 from .compare import (compare_strategies, check_strategies, strategy_table, decision_guide, save_comparison, cli_message,
-                             writable_folder, saved_rows)
+                             run_folder, saved_rows, write_atomic, locked)
 from .tuning import tuned_comparison
 import fttutor.adapters  # noqa: F401 (IA3 and prompt tuning in the registry: --strategies ia3)
 
@@ -58,14 +60,15 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
             return
         t0, p = time.perf_counter(), lesson_profile(profile)
         if seeds < 1: raise ValueError(f"--seeds must be at least 1, not {seeds}")
-        first = ifnone(seed, p.seed)
+        first, source = ifnone(seed, p.seed), _source(data, dataset)
+        out = _out_folder(out, data, resume)
         if is_text(data, dataset):
-            refuse_image_options(size=size, aug=aug, bn=bn, label_noise=label_noise, tune=tune)
+            refuse_image_options(size=size, aug=aug, bn=bn, label_noise=label_noise, tune=tune, wd=wd)
             df = _text_run(data, dataset, text_col, label_col, test_pct, list(range(first, first + seeds)), strategies, steps, lrs, arch, p, out, resume)
             return _report(df, seeds, out, t0)
         if tune < 0: raise ValueError(f"--tune is a number of trials per strategy, at least 0, not {tune}")
         run = partial(tuned_comparison, n_trials=tune) if tune else compare_strategies
-        df = run(data or dataset, arch=arch, steps=steps, lrs=lrs, bn=ifnone(bn, 'hold'), test_pct=test_pct, aug=aug, wd=wd, profile=p,
+        df = run(source, arch=arch, steps=steps, lrs=lrs, bn=ifnone(bn, 'hold'), test_pct=test_pct, aug=aug, wd=wd, profile=p,
                  seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
                  **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
         _report(df, seeds, out, t0)
@@ -80,14 +83,36 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         print(f"fttutor-compare: unexpected error ({type(e).__name__}: {' '.join(str(e).split())}); run again with --debug to see the traceback",
               file=sys.stderr); sys.exit(1)
 
+def _source(data:str=None, dataset:str=None):
+    "What to compare: `--data` is always a path (a folder named like a bundled dataset is your folder), `--dataset` a bundled name"
+    if data is None: return dataset
+    path = Path(data).expanduser()
+    if not path.exists() and (data in IMAGE_DATASETS or data in ('drugs', 'drugs_posneg')):
+        raise ValueError(f"--data {data}: there is no file or folder {path}; for the bundled dataset use --dataset {data}")
+    return path
+
+def _out_folder(out, data:str=None, resume:bool=False) -> Path:
+    "The folder this run writes to (a new one beside `out` when `out` holds results and this is no resume), said when it is not `out`"
+    if data is not None and Path(data).expanduser().is_dir() and Path(out).expanduser().resolve().is_relative_to(Path(data).expanduser().resolve()):
+        raise ValueError(f"--out {out} is inside the data folder {data}: its files would be read as data; give a folder outside it")
+    folder = run_folder(out, resume)
+    if folder != Path(out).expanduser():
+        print(f"{out} holds the results of an earlier run, kept as they are: this run writes to {folder} (--resume continues the earlier run)")
+    return folder
+
 def _text_run(data, dataset, text_col, label_col, test_pct, seeds, strategies, steps, lrs, arch, p, out, resume) -> pd.DataFrame:
     "The text comparison of the command: the table split once (by the first seed), each strategy over `seeds`, rows saved to `out`"
     trn, val, tst = text_table(data, dataset, text_col, label_col, test_pct, seeds[0])
     steps, text_model = ifnone(steps, 2 * p.steps), ifnone(arch, p.text_model)   # twice the image budget, as `compare_text`
     if steps < 1: raise ValueError(f"--steps must be at least 1, not {steps}")
-    settings = dict(data=str(data or dataset), text_col=text_col, label_col=label_col, test_pct=test_pct, seeds=seeds, strategies=strategies,
+    settings = dict(data=str(data or dataset), data_fingerprint=_file_fingerprint(data, dataset), fttutor=fttutor.__version__, text_col=text_col, label_col=label_col, test_pct=test_pct, seeds=seeds, strategies=strategies,
                     steps=steps, lrs=learning_rates(ifnone(lrs, p.lrs)), text_model=text_model, profile=p.get('name'))
-    return text_comparison(trn, val, tst, strategies, seeds, steps, lrs, text_model, p, writable_folder(out), resume, settings)
+    return text_comparison(trn, val, tst, strategies, seeds, steps, lrs, text_model, p, out, resume, settings)
+
+def _file_fingerprint(data:str=None, dataset:str=None) -> str:
+    "A hash of the CSV's bytes (a bundled dataset: its name; the package's version stands for its contents)"
+    if data is None: return dataset
+    return hashlib.sha256(Path(data).expanduser().read_bytes()).hexdigest()[:16]
 
 def _report(df:pd.DataFrame, seeds:int, out, t0:float):
     "Print the table, the seed summary and the decision guide, and save the files"
@@ -98,7 +123,7 @@ def _report(df:pd.DataFrame, seeds:int, out, t0:float):
         print(df[cols].to_string())
         if seeds > 1: print('\n' + seed_summary(df).round(4).to_string())
     print(f"\n{decision_guide(df)}\n")
-    files = save_comparison(df, out)
+    files = save_comparison(df, out, rows=False)   # the run saved its rows as it went, with those of other strategies kept
     print(f"Saved {', '.join(files[:-1])} and {files[-1]} in {Path(out)} ({time.perf_counter() - t0:.0f} s)")
 
 # %% ../nbs/lib_cli.ipynb #3243be3b
@@ -106,7 +131,8 @@ TEXT_STRATEGIES = ['linear_probe', 'head_only', 'fine_tune', 'lora', 'lora_r1', 
 TEXT_DEFAULT = ['linear_probe', 'head_only', 'fine_tune', 'lora']
 _IMAGE_ONLY = dict(size='images have a size, texts do not', aug='augmentation transforms images',
                    bn='a transformer encoder has LayerNorm, no BatchNorm statistics to hold or train',
-                   label_noise='label noise is measured on images (Lesson 11)', tune='tuning is measured on images (Lesson 9)')
+                   label_noise='label noise is measured on images (Lesson 11)', tune='tuning is measured on images (Lesson 9)',
+                   wd="text runs keep fastai's default weight decay (0.01), the setting every text lesson measured")
 
 def is_text(data:str=None, dataset:str=None) -> bool:
     "Does the command's input name text: a CSV file, or a bundled text dataset?"
@@ -137,22 +163,24 @@ def text_comparison(trn:pd.DataFrame, val:pd.DataFrame, tst:pd.DataFrame, strate
     names = check_strategies(ifnone(strategies, TEXT_DEFAULT), images=False)
     bad = [k for k in names if k not in TEXT_STRATEGIES]
     if bad: raise ValueError(f"{', '.join(bad)} is not measured on text; choose from {', '.join(TEXT_STRATEGIES)}")
-    done = saved_rows(out, settings) if resume and out is not None else {}
-    rows, rates = [], KeptRates(ifnone(lrs, p.lrs))
-    for s in seeds:
-        for k in names:
-            if (k, s) in done: row = done[k, s]
-            else:
-                df = compare_text(trn, val, tst, strategies=[] if k == 'linear_probe' else [k], variants=['plain'], probe=k == 'linear_probe',
-                                  lrs=rates[k], seed=s, profile=p, steps=steps, text_model=text_model)
-                row = {**df.reset_index().drop(columns='variant').iloc[0].to_dict(), 'bn': ''}
-            rows.append(row); rates.keep(k, row['lr'])
-            if out is not None: _save_text(rows, out, settings)
+    with locked(out):
+        done = saved_rows(out, settings) if resume and out is not None else {}
+        others = [r for k, r in done.items() if k not in {(n, s) for s in seeds for n in names}]   # other strategies' saved rows: kept
+        rows, rates = [], KeptRates(ifnone(lrs, p.lrs))
+        for s in seeds:
+            for k in names:
+                if (k, s) in done: row = done[k, s]
+                else:
+                    df = compare_text(trn, val, tst, strategies=[] if k == 'linear_probe' else [k], variants=['plain'], probe=k == 'linear_probe',
+                                      lrs=rates[k], seed=s, profile=p, steps=steps, text_model=text_model)
+                    row = {**df.reset_index().drop(columns='variant').iloc[0].to_dict(), 'bn': ''}
+                rows.append(row); rates.keep(k, row['lr'])
+                if out is not None: _save_text(rows + others, out, settings)
     res = pd.DataFrame(rows).set_index('strategy')
     res.attrs.update(split=f"{len(trn)} train, {len(val)} validation, {len(tst)} test texts, {trn.label.nunique()} classes", seeds=list(seeds))
     return res
 
 def _save_text(rows:list, out:Path, settings:dict):
-    import json
-    pd.DataFrame(rows).set_index('strategy').to_csv(out/'results.csv')
-    (out/'run.json').write_text(json.dumps(settings, indent=1))
+    "The text rows so far and the run's settings, each written atomically"
+    write_atomic(out/'results.csv', pd.DataFrame(rows).set_index('strategy').to_csv())
+    write_atomic(out/'run.json', json.dumps(settings, indent=1))

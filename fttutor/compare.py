@@ -6,7 +6,11 @@ Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 
 # %% ../nbs/07_compare.ipynb #fd132662
 from __future__ import annotations
-import os, json, errno
+import os, json, errno, hashlib
+from contextlib import contextmanager
+try: import fcntl   # POSIX file locks (Colab, Kaggle, Linux, macOS); elsewhere runs are not locked
+except ImportError: fcntl = None
+import fttutor
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
@@ -22,10 +26,10 @@ from .stats import seed_summary, verdict_sentences
 import fttutor.lora  # noqa: F401 (registers LoRA's strategies: `lora` is a default one)
 
 # %% auto #0
-__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'saved_rows', 'per_strategy',
-           'plot_comparison', 'save_comparison', 'blog_table', 'data_efficiency', 'summarise_efficiency',
-           'plot_data_efficiency', 'examples_needed', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
-           'cli_message']
+__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'run_folder', 'write_atomic', 'locked',
+           'items_fingerprint', 'saved_rows', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table',
+           'data_efficiency', 'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing',
+           'layer_probe', 'recommend_freeze', 'decision_guide', 'cli_message']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
@@ -39,8 +43,9 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                        bs:int=None, # batch size (default: the profile's `step_bs`)
                        aug:bool=False, # fastai's `aug_transforms` on the training batches of the trained strategies (the cached probe cannot augment)
                        wd:float=None, # weight decay of the trained strategies (None: fastai's default, 0.01, decoupled)
-                       out=None, # folder for `results.csv` (rewritten after every run), `summary.csv`, `curves.csv` and plots; None: don't save
-                       resume:bool=False, # with `out`: keep the rows a run with the same settings saved there, train only the rest
+                       out=None, # folder for `results.csv` (written after every run), `summary.csv`, `curves.csv` and plots; None: don't save.
+                                 # A plain run into a folder that holds results writes beside it (`out-2`, ...): nothing is overwritten
+                       resume:bool=False, # with `out`: keep the rows a run with the same settings and data saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
                        extra=None, # extra(run) -> dict of more columns for its row (run: from `run_strategy`), e.g. Lesson 8's `task_mb`
                        progress:bool=True, **dls_kwargs) -> pd.DataFrame:
@@ -53,7 +58,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
-    if out is not None: out = writable_folder(out)
+    if out is not None: out = run_folder(out, resume)
     if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
     if items is None: items = image_items(*dataset_source(source))   # the folder is read and checked once; every run's loaders reuse it
@@ -61,25 +66,31 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
     dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, item_cache=cache, **dls_kwargs)
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
-    settings = dict(dataset=str(source), arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
+    settings = dict(dataset=str(source), data_fingerprint=items_fingerprint(items), fttutor=fttutor.__version__,
+                    arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
                     **({'fixed': {k: [s.label, list(s.lrs or ())] for k, s in fixed.items()}} if fixed else {}),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
-    done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
-    if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=wd)
-    rows, rates, runs = [], KeptRates(lrs), [(s, n) for s in seeds for n in names]
-    for s, name in (progress_bar(runs) if progress else runs):
-        if (name, s) in done: row = done[name, s]
-        else:
-            f = fixed.get(name)
-            run = run_strategy(f or name, _learner, steps, list(f.lrs) if f and f.lrs else rates[name], bn, s)
-            row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
-        rows.append(row)
-        if name not in fixed: rates.keep(name, row['lr'])
-        if out is not None: _save_rows(rows, curves, out, settings, source, arch, seeds, dls.split_note)
-    df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
-    if out is not None and plot: save_comparison(df, out)
+    runs = [(s, n) for s in seeds for n in names]
+    with locked(out):
+        done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
+        if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
+        asked = {(name, s) for s, name in runs}
+        others = [r for k, r in done.items() if k not in asked]   # rows saved for strategies or seeds not asked for now: kept
+        rows, rates = [], KeptRates(lrs)
+        for s, name in (progress_bar(runs) if progress else runs):
+            if (name, s) in done: row = done[name, s]
+            else:
+                f = fixed.get(name)
+                run = run_strategy(f or name, _learner, steps, list(f.lrs) if f and f.lrs else rates[name], bn, s)
+                row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
+            rows.append(row)
+            if name not in fixed: rates.keep(name, row['lr'])
+            if out is not None: _save_rows(rows + others, curves, out, settings, source, arch, seeds, dls.split_note)
+        df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
+        df.attrs['out'] = out
+        if out is not None and plot: save_comparison(df, out, rows=False)
     return df
 
 # %% ../nbs/07_compare.ipynb #7272d939
@@ -91,11 +102,12 @@ def _tidy(rows:list, curves:list, source, arch, seeds, split_note:str='') -> pd.
     return df
 
 def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, seeds, split_note:str=''):
-    "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, so an interrupted run keeps them"
+    "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, each atomically, so an interrupted run keeps them"
     df = _tidy(rows, curves, source, arch, seeds, split_note)
-    df.to_csv(out/'results.csv')
-    df.attrs['curves'].to_csv(out/'curves.csv', index=False)
-    (out/'run.json').write_text(json.dumps(settings, indent=1))
+    write_atomic(out/'results.csv', df.to_csv())
+    write_atomic(out/'curves.csv', df.attrs['curves'].to_csv(index=False))
+    write_atomic(out/'run.json', json.dumps(settings, indent=1))
+
 
 # %% ../nbs/07_compare.ipynb #e198fb82
 def _key(s) -> str: return s.key if isinstance(s, Strategy) else s
@@ -133,19 +145,67 @@ def writable_folder(out) -> Path:
     except OSError as e: raise OSError(e.errno, e.strerror, str(out)) from e
     return out
 
+def run_folder(out, resume:bool=False) -> Path:
+    "The folder a run writes to: `out`, or, when `out` holds results and this is no `resume`, the first free `out-2`, `out-3`, ... beside it"
+    out = Path(out).expanduser()
+    if not resume and (out/'results.csv').exists():
+        n = 2
+        while (out.with_name(f'{out.name}-{n}')/'results.csv').exists(): n += 1
+        out = out.with_name(f'{out.name}-{n}')
+    return writable_folder(out)
+
+def write_atomic(fn:Path, text:str) -> Path:
+    "Write `text` to `fn` through a temporary file renamed over it: a reader (or a kill) never sees half a file"
+    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp')
+    try: tmp.write_text(text); os.replace(tmp, fn)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(fn)) from e
+    return fn
+
+@contextmanager
+def locked(out:Path=None):
+    "Hold `out/.fttutor.lock` while a run writes there: a second run into the same folder at the same time is refused (None: no lock)"
+    if out is None or fcntl is None: yield out; return
+    f = open(out/'.fttutor.lock', 'w')
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise ValueError(f"Another comparison is writing to {out} right now: wait for it to finish, or give another output folder (--out)") from None
+    try: yield out
+    finally: fcntl.flock(f, fcntl.LOCK_UN); f.close()
+
+def items_fingerprint(items:pd.DataFrame) -> str:
+    "A hash of the image files a run reads (path, size, modification time) with their labels and given splits: other data, another hash"
+    h = hashlib.sha256()
+    for f, lab, split in sorted(zip(map(str, items.fname), map(str, items.label), map(str, items.get('split', [''] * len(items))))):
+        st = os.stat(f)
+        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\0{lab}\0{split}\n".encode())
+    return h.hexdigest()[:16]
+
+_DAMAGED = "remove it (or its damaged rows) to measure them again, or give another output folder"
+
 def saved_rows(out:Path, # the output folder of a comparison
                settings:dict # this run's settings, compared with the folder's run.json
               ) -> dict:
-    "The rows saved in `out/results.csv` by an earlier run with the same `settings`, by `(strategy key, seed)`"
+    "The rows saved in `out/results.csv` by an earlier run with the same `settings` (and data), by `(strategy key, seed)`; damaged files refused"
     if not (out/'results.csv').exists(): return {}
     try: before = json.loads((out/'run.json').read_text())
     except (OSError, ValueError): before = None
     if before != settings:
         diff = ', '.join(f"{k}: {before.get(k) if before else None} then, {v} now" for k, v in settings.items() if not before or before.get(k) != v)
-        raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings, "
+        raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings and data, "
                          f"or give another output folder")
-    rows = pd.read_csv(out/'results.csv', keep_default_na=False, na_values=['']).to_dict('records')
+    try: saved = pd.read_csv(out/'results.csv', keep_default_na=False, na_values=[''])
+    except (ValueError, pd.errors.ParserError) as e: raise ValueError(f"{out/'results.csv'} cannot be read ({e}): {_DAMAGED}") from None
+    bad = [c for c in ('strategy', 'seed', 'valid_accuracy', 'test_accuracy') if c not in saved]
+    if bad: raise ValueError(f"{out/'results.csv'} has no {', '.join(bad)} column: {_DAMAGED}")
+    scores = saved[['seed', 'valid_accuracy', 'test_accuracy']].apply(pd.to_numeric, errors='coerce')
+    blank = saved.strategy[scores.isna().any(axis=1) & (saved.get('diverged', False) != True)]
+    if len(blank): raise ValueError(f"{out/'results.csv'} has rows without a seed or a score ({', '.join(map(str, blank))}): {_DAMAGED}")
+    rows = saved.assign(seed=scores.seed.astype(int)).to_dict('records')
     return {(r['strategy'], r['seed']): {**r, 'lr_grid': str(r['lr_grid']), 'bn': str(r['bn'])} for r in rows}
+
 
 # %% ../nbs/07_compare.ipynb #f68273b0
 def per_strategy(df:pd.DataFrame # from `compare_strategies`
@@ -175,16 +235,18 @@ def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
     ax.set_title(title or f"{df.attrs.get('dataset', '')}, {df.attrs.get('arch', '')}: accuracy vs cost (bubble: trainable parameters)")
     return ax
 
-def save_comparison(df:pd.DataFrame, out) -> list:
+def save_comparison(df:pd.DataFrame, out,
+                    rows:bool=True # write `results.csv` (False: the run wrote it as it went, with the saved rows of other strategies kept)
+                   ) -> list:
     "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `comparison.png` and, when there are learning curves, `curves.csv` and `curves.png` into `out`; the names written"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out/'results.csv')
-    seed_summary(df).to_csv(out/'summary.csv')
+    if rows: write_atomic(out/'results.csv', df.to_csv())
+    write_atomic(out/'summary.csv', seed_summary(df).to_csv())
     ax = plot_comparison(df)
     ax.figure.savefig(out/'comparison.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
     curves, files = df.attrs.get('curves', pd.DataFrame()), ['results.csv', 'summary.csv', 'comparison.png']
     if len(curves):
-        curves.to_csv(out/'curves.csv', index=False)
+        if rows: write_atomic(out/'curves.csv', curves.to_csv(index=False))
         ax = plot_curves(curves, title=f"{df.attrs.get('dataset', '')}: learning curves")
         ax.figure.savefig(out/'curves.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
         files += ['curves.csv', 'curves.png']
@@ -292,6 +354,9 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
 def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
     "Plain-language advice from a `compare_strategies` table (test accuracy): the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
     n_seeds = df.seed.nunique() if 'seed' in df else 1
+    blown = sorted(set(df.index[df.diverged.astype(bool)])) if 'diverged' in df else []
+    df = df[~df.index.isin(blown)]   # a strategy that diverged on some seed has no score there: never the recommendation
+    if df.empty: return f"Every strategy diverged ({', '.join(blown)}): lower the learning rates (--lrs)."
     verdicts = verdict_sentences(seed_summary(df)) if n_seeds > 1 else []
     df = per_strategy(df)
     best = df.test_accuracy.idxmax()
@@ -302,6 +367,7 @@ def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
     if 'scratch' in df.index:
         lines.append(f"Pretraining is worth {df.test_accuracy[best] - df.test_accuracy['scratch']:+.1%} test accuracy over training from scratch "
                      f"with the same {int(df.optimizer_steps['scratch'])} optimiser steps.")
+    if blown: lines.append(f"Diverged (a loss that is not finite at every rate tried), so left out: {', '.join(blown)}.")
     if verdicts: lines += [f"Over {n_seeds} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
     elif n_seeds == 1: lines.append("One seed: a difference of a point or two can be noise; several seeds (--seeds N) measure it.")
     return '\n'.join(lines)

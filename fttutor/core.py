@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lib_core.html.md"""
 
 # %% ../nbs/lib_core.ipynb #ef172aab
 from __future__ import annotations
-import os, io, sys, time, errno, socket, secrets, threading, configparser, importlib.resources
+import os, io, sys, math, time, errno, socket, secrets, ipaddress, threading, configparser, importlib.resources
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -52,6 +52,8 @@ def platform_info() -> dict:
 def fttutor_home() -> Path:
     "The cache folder for converted weights and generated datasets (`FTTUTOR_HOME` overrides `~/.cache/fttutor`)"
     p = Path(os.environ.get('FTTUTOR_HOME', Path.home()/'.cache'/'fttutor')).expanduser()
+    if p.exists() and not p.is_dir():
+        raise NotADirectoryError(f"FTTUTOR_HOME={p} is a file, not a folder: point FTTUTOR_HOME at a folder for the cache (or unset it)")
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -98,7 +100,10 @@ def read_profiles(path=None) -> dict:
     path = Path(ifnone(path, settings_path()))
     if not path.exists(): raise FileNotFoundError(f"No course settings file at {path}")
     cp = configparser.ConfigParser()
-    cp.read(path)
+    try: cp.read(path)
+    except (configparser.Error, UnicodeDecodeError) as e:
+        how = 'FTTUTOR_SETTINGS points at it' if 'FTTUTOR_SETTINGS' in os.environ else 'the packaged copy'
+        raise ValueError(f"{path} is not a settings file of lesson profiles ({how}): {' '.join(str(e).split())[:160]}") from None
     return {s: AttrDict(name=s, **{k:_typed(v) for k,v in cp[s].items()}) for s in cp.sections()}
 
 # %% ../nbs/lib_core.ipynb #022bbf54
@@ -110,12 +115,22 @@ def lesson_profile(name:str|dict=None, # profile name in `settings.ini` (default
                    **overrides    # fields to override, e.g. `epochs=1`
                   ) -> AttrDict:
     "The lesson profile `name` with `overrides` applied: the one place a profile argument is resolved"
-    if isinstance(name, dict): return AttrDict({**name, **overrides})
+    if isinstance(name, dict): return _checked(AttrDict({**name, **overrides}))
     profiles = read_profiles()
     name = name or default_profile_name()
     if name not in profiles:
         raise ValueError(f"Unknown lesson profile {name!r}; settings.ini defines: {', '.join(profiles)}")
-    return AttrDict({**profiles[name], **overrides})
+    return _checked(AttrDict({**profiles[name], **overrides}))
+
+_AT_LEAST = dict(img_size=1, bs=1, epochs=1, freeze_epochs=0, steps=1, step_bs=1, text_max_len=1, text_bs=1, samples_per_class=0, num_workers=0)
+
+def _checked(p:AttrDict) -> AttrDict:
+    "`p`, refusing a size, batch, budget or count below what can run (e.g. `epochs=-1` would train for no step, silently)"
+    for k, lo in _AT_LEAST.items():
+        v = p.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not v >= lo:
+            raise ValueError(f"profile field {k} must be at least {lo}, not {v}")
+    return p
 
 # %% ../nbs/lib_core.ipynb #8c6a3976
 def mixed_precision(fp16:bool=None, # an explicit choice; None: the profile's
@@ -133,10 +148,12 @@ def from_profile(p, # a profile from `lesson_profile`
 
 # %% ../nbs/lib_core.ipynb #b0c3d752
 def learning_rates(v) -> list:
-    "Learning rates as floats, from a list, a single number, or a comma-separated string"
+    "Learning rates as floats, from a list, a single number, or a comma-separated string; each finite and positive"
     vals = v.split(',') if isinstance(v, str) else v if isinstance(v, (list, tuple, range)) else [v]
-    rates = [float(o) for o in vals if str(o).strip()]
-    if not rates or min(rates) <= 0: raise ValueError(f"learning rates must be positive numbers, not {v!r}")
+    try: rates = [float(o) for o in vals if str(o).strip()]
+    except (TypeError, ValueError): rates = None
+    if not rates or not all(math.isfinite(o) and o > 0 for o in rates):
+        raise ValueError(f"learning rates (--lrs) must be positive finite numbers, not {v!r}")
     return rates
 
 # %% ../nbs/lib_core.ipynb #4b14677a
@@ -180,7 +197,9 @@ _real = dict(connect=socket.socket.connect, connect_ex=socket.socket.connect_ex,
 def _is_local(host) -> bool:
     "Is `host` (a name, an address, or a Unix socket path) on this machine?"
     if host is None or isinstance(host, bytes): host = (host or b'').decode(errors='replace')
-    return host in ('', 'localhost', '::1', '0.0.0.0') or host.startswith('127.')
+    if host in ('', 'localhost', '0.0.0.0'): return True
+    try: return ipaddress.ip_address(host.split('%')[0]).is_loopback   # a literal address only: `127.0.0.1.nip.io` is a name a resolver answers
+    except ValueError: return False
 
 def _blocked(what, target) -> OSError:
     return OSError(errno.ENETUNREACH, f"network access blocked by fttutor.core.block_network ({what} {target!r})")

@@ -28,8 +28,9 @@ from .core import *
 
 # %% auto #0
 __all__ = ['IMAGE_DATASETS', 'digits_folder', 'faces_folder', 'photos_folder', 'fastai_dataset', 'ImageDataset', 'dataset_source',
-           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'flip_labels', 'check_valid_split', 'three_splits',
-           'image_dls', 'ItemCache', 'CachingDL', 'drug_reviews', 'text_df', 'text_dataset', 'text_splits']
+           'PILImageAnyDepth', 'image_items', 'sample_per_class', 'flip_labels', 'check_valid_split',
+           'check_train_and_test', 'three_splits', 'image_dls', 'ItemCache', 'CachingDL', 'drug_reviews', 'text_df',
+           'text_dataset', 'text_splits']
 
 # %% ../nbs/lib_data.ipynb #f71d55e4
 def _build_once(name:str, # folder name under `fttutor_home()/'data'`
@@ -272,6 +273,18 @@ def check_valid_split(df:pd.DataFrame, # from `image_items`, with `is_valid` set
         warnings.warn(f"The validation set has only {len(val)} image(s), so one image moves accuracy by {1 / len(val):.0%}: "
                       f"too few to rank strategies; use at least {min_valid}")
 
+def check_train_and_test(df:pd.DataFrame, # with a `split` column
+                         min_test:int=20 # fewer test images than this: warn
+                        ):
+    "Raise if a class has no training image (the model could never predict it); warn when the test set is too small to report"
+    trn, tst = df[df.split == 'train'], df[df.split == 'test']
+    missing = sorted(set(map(str, df.label)) - set(map(str, trn.label)))
+    if missing: raise ValueError(f"Class(es) {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''} have no training images after the split: "
+                                 f"give every class more images, or lower valid_pct and test_pct (--test-pct)")
+    if 0 < len(tst) < min_test:
+        warnings.warn(f"The test set has only {len(tst)} image(s), so one image moves its accuracy by {1 / len(tst):.0%}: a score or an "
+                      f"interval from it means little; use at least {min_test}")
+
 # %% ../nbs/lib_data.ipynb #49e110bf
 def three_splits(df:pd.DataFrame, # from `image_items`, with a `split` column ('' when the folder has no split folders)
                  valid_pct:float=0.3, test_pct:float=0.2, seed:int=42) -> tuple:
@@ -321,12 +334,15 @@ def image_dls(source='photos', # dataset name (`IMAGE_DATASETS`) or path to an i
     p = lesson_profile(profile)
     size, bs, seed, valid_pct, test_pct, samples_per_class, num_workers = from_profile(
         p, img_size=size, bs=bs, seed=seed, valid_pct=valid_pct, test_pct=test_pct, samples_per_class=samples_per_class, num_workers=num_workers)
+    if not size >= 1: raise ValueError(f"size (--size) must be at least 1 pixel, not {size}")
     path, label_func = dataset_source(source)
     df, note = three_splits(image_items(path, label_func) if items is None else items, valid_pct, test_pct or 0., seed)
     if samples_per_class:
         trn = df[df.split == 'train']
         df = pd.concat([trn.iloc[sample_per_class(trn.label, samples_per_class, ifnone(sample_seed, seed))], df[df.split != 'train']])
+        note = f"{int((df.split == 'train').sum())} train ({samples_per_class} per class, of {len(trn)})" + note[note.index(' train') + 6:]   # the split that trains
     check_valid_split(df)
+    check_train_and_test(df)
     flipped = set()
     if label_noise:   # the labels then come from this table, not from the file names
         trn = (df.split == 'train').values
@@ -425,6 +441,11 @@ def text_df(table, # path to a CSV file, or a DataFrame
     if (unlabelled & ~empty).any(): warnings.warn(f"Dropped {int((unlabelled & ~empty).sum())} row(s) with no label")
     df = df[~(empty | unlabelled)].reset_index(drop=True)
     if df.label.nunique() < 2: raise ValueError(f"Need at least two labels, found {df.label.nunique()}")
+    counts = df.label.value_counts()
+    if (counts == 1).any() and len(df) >= 10:   # e.g. ratings 7.5, 8.25, ... as labels: every value its own class (a tiny table aside)
+        warnings.warn(f"{int((counts == 1).sum())} of {len(counts)} classes have a single text ({', '.join(map(str, counts[counts == 1].index[:5]))}"
+                      f"{' ...' if (counts == 1).sum() > 5 else ''}): a classifier cannot learn or be scored on those; if the labels are "
+                      f"numbers such as ratings, group them into classes first")
     return df
 
 # %% ../nbs/lib_data.ipynb #7ef06496

@@ -22,7 +22,8 @@ from .finetuning import HoldBatchNorm, training_state_mb
 
 # %% auto #0
 __all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve',
-           'result_row', 'Strategy', 'register_strategy', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
+           'result_row', 'Strategy', 'register_strategy', 'diverged', 'run_strategy', 'ladder', 'plot_curves',
+           'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -79,12 +80,14 @@ class Curve(Callback):
 # %% ../nbs/lib_protocol.ipynb #372b268c
 RESULT_COLUMNS = ['strategy', 'label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', 'train_accuracy',
                   'gap', 'optimizer_steps', 'lr', 'lr_grid', 'bn', 'seconds', 'search_s', 'extract_s', 'trainable', 'params',
-                  'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb']
+                  'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb', 'diverged']
 
 def result_row(strategy:str, label:str, seed:int,
                valid:dict, test:dict=None, train:dict=None, # `scores` on each split (test None: no test set)
                optimizer_steps=None, lr=None, lr_grid=(), bn:str=None, seconds:float=0., search_s:float=None, extract_s:float=0.,
-               trainable:int=0, params:int=0, train_state_mb:float=0., peak_ram_mb:float=None, peak_cuda_mb:float=None) -> dict:
+               trainable:int=0, params:int=0, train_state_mb:float=0., peak_ram_mb:float=None, peak_cuda_mb:float=None,
+               diverged:bool=False # its loss or weights became non-finite at every rate tried: no score, never a recommendation
+              ) -> dict:
     "The one result row of the course: scores on validation, test and train, the train-validation gap, the budget and the cost"
     test, train = test or {}, train or {}
     nan = float('nan')
@@ -94,7 +97,7 @@ def result_row(strategy:str, label:str, seed:int,
                lr=lr if lr is not None else nan, lr_grid=' '.join(f'{o:.2g}' for o in lr_grid), bn=bn or '', seconds=round(seconds, 1),
                search_s=round(ifnone(search_s, seconds), 1), extract_s=round(extract_s, 1), trainable=int(trainable), params=int(params),
                trainable_pct=round(100 * trainable / params, 3) if params else nan, train_state_mb=round(train_state_mb, 1),
-               peak_ram_mb=peak_ram_mb and round(peak_ram_mb), peak_cuda_mb=peak_cuda_mb and round(peak_cuda_mb))
+               peak_ram_mb=peak_ram_mb and round(peak_ram_mb), peak_cuda_mb=peak_cuda_mb and round(peak_cuda_mb), diverged=bool(diverged))
     return {k: row[k] for k in RESULT_COLUMNS}
 
 # %% ../nbs/lib_protocol.ipynb #66fa8f2d
@@ -155,6 +158,13 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res,
                     test_preds=(np.asarray(feats[2].labels), pred(feats[2])) if len(feats) > 2 else None)
 
+_NAN_SCORES = dict(accuracy=float('nan'), macro_f1=float('nan'))
+
+def diverged(learn:Learner, curve:Curve) -> bool:
+    "Did training blow up: a loss that is not finite, or a trained weight that is not?"
+    losses = curve.df[['train_loss', 'valid_loss']].to_numpy(float)
+    return bool(not np.isfinite(losses).all() or any(not torch.isfinite(p).all() for p in learn.model.parameters() if p.requires_grad))
+
 def run_strategy(key:str, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tuned settings, from `fttutor.tuning`)
                  make_learner, # make_learner(pretrained=True) -> a fresh `Learner` on fresh `DataLoaders`
                  steps:int, # optimiser steps for every trained strategy
@@ -173,14 +183,17 @@ def run_strategy(key:str, # a key of `STRATEGIES`, or a `Strategy` (e.g. one wit
         cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else [])
         with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, steps, base * s.lr_factor)
         search_s += m.wall_s
-        valid = curve.valid_scores()   # the budget always ends with a validation pass: no need to predict again
+        bad = diverged(learn, curve)
+        valid = _NAN_SCORES if bad else curve.valid_scores()   # the budget always ends with a validation pass: no need to predict again
         tried[base * s.lr_factor] = valid['accuracy']
-        if best is None or valid['accuracy'] > best.valid['accuracy']: best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve)
+        if best is None or (not bad, valid['accuracy']) > (not best.bad, best.valid['accuracy']):   # a diverged run never wins while another trained
+            best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve, bad=bad)
         else: del learn
-    l, rep, test = best.learn, freeze_report(best.learn), scores(best.learn, 2, keep_preds=True)
-    row = result_row(key, s.label, seed, best.valid, test, scores(l, 0), best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
+    l, rep = best.learn, freeze_report(best.learn)
+    test, train = (None, None) if best.bad else (scores(l, 2, keep_preds=True), scores(l, 0))   # nothing to score: it did not train
+    row = result_row(key, s.label, seed, best.valid, test, train, best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
                      trainable=int(rep.trainable.iloc[-1]), params=int(rep.params.iloc[-1]), train_state_mb=training_state_mb(l),
-                     peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb)
+                     peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb, diverged=best.bad)
     return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried,
                     test_preds=(test['targs'], test['preds']) if test else None)
 

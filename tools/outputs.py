@@ -109,8 +109,9 @@ def _used(code:str, names) -> set:
 def dependencies(nb:dict) -> list:
     "Paths, relative to the repository, of the sources whose code a notebook's outputs depend on"
     code = _code(nb)
-    mods = _module_imports(code) | set(re.findall(r'^#\| (?:default_exp|export) (\w+)', code, re.M))
-    if re.search(r'\bfttutor\.all\b', code):   # through `fttutor.all`: the modules that define the names this notebook uses
+    lines = code.replace('\0', '')
+    mods = _module_imports(lines) | set(re.findall(r'^#\| (?:default_exp|export) (\w+)', lines, re.M))
+    if re.search(r'\bfttutor\.all\b', lines):   # through `fttutor.all`: the modules that define the names this notebook uses
         public = _public_names()
         mods |= {public[n] for n in _used(code, public)}
     patched = _patched_methods()
