@@ -90,24 +90,25 @@ def features_key(module:nn.Module, items, *extra) -> str:
 
 # %% ../nbs/02_features.ipynb #b2264b64
 def _cache_dir(cache, key:str):
-    "The cache folder for `key`: under `fttutor_home()/'features-v2'` (True), under a given folder, or None (False)"
+    "The cache folder for `key`: under `fttutor_home()/'features-v3'` (True), under a given folder, or None (False)"
     if cache is False or cache is None: return None
-    return (fttutor_home()/'features-v2' if cache is True else Path(cache))/key
+    return (fttutor_home()/'features-v3' if cache is True else Path(cache))/key
 
 def _remove(p:Path):
     "Remove the file, or the folder, at `p`; nothing there is fine (another process may have removed it)"
     if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
     else: p.unlink(missing_ok=True)
 
-def _digest(rec:dict) -> str:
-    h = hashlib.sha256()
+def _digest(rec:dict, key:str) -> str:
+    "SHA-256 of the cache key an entry was made for and of its tensors: a file moved to another entry no longer matches"
+    h = hashlib.sha256(key.encode())
     _hash_tensors(h, [t for t in (rec['feats'], rec['labels']) if t is not None] + ([torch.tensor(rec['widths'])] if rec.get('widths') else []))
     return h.hexdigest()
 
 def _save_record(rec:dict, fn:Path):
-    "Write `{feats, labels}` (plain tensors) and their checksum to `fn` atomically, replacing whatever stands there"
+    "Write `{feats, labels}` (plain tensors), the key of its entry (`fn`'s folder) and their checksum to `fn` atomically"
     if fn.is_dir(): _remove(fn)
-    save_atomic({**rec, 'sha256': _digest(rec)}, fn)
+    save_atomic({**rec, 'key': fn.parent.name, 'sha256': _digest(rec, fn.parent.name)}, fn)
 
 def _load_record(fn:Path) -> dict:
     "The tensors in cache file `fn`, read without running any pickled code; `ValueError` saying why when it can't be trusted"
@@ -116,7 +117,8 @@ def _load_record(fn:Path) -> dict:
     except pickle.UnpicklingError: raise ValueError("it holds pickled Python objects, not only tensors; refused without loading them") from None
     except Exception as e: raise ValueError(f"unreadable: {str(e).splitlines()[0][:200]}") from None
     if not (isinstance(rec, dict) and isinstance(rec.get('feats'), torch.Tensor) and 'labels' in rec): raise ValueError("not a feature file")
-    if rec.get('sha256') != _digest(rec): raise ValueError("its tensors do not match their checksum")
+    if rec.get('key') != fn.parent.name: raise ValueError("it was made for another cache entry (other weights, data or settings), or by no extraction")
+    if rec.get('sha256') != _digest(rec, fn.parent.name): raise ValueError("its tensors do not match their checksum")
     return dict(feats=rec['feats'], labels=rec['labels'], **({'widths': rec['widths']} if rec.get('widths') else {}))
 
 def _load_cached(d:Path):
@@ -224,7 +226,12 @@ def extract_features(learn_or_model, # a `Learner`, a fastai vision model, or a 
     body, dl = feature_body(model), _feature_dl(learn_or_model, data, bs)
     many = isinstance(layer, (list, tuple))
     if many and pool is None: raise ValueError("Several layers are read side by side, so they need a pool ('avg', 'max' or 'avgmax')")
-    mods = dict((model if learn else body).named_modules())
+    mods, in_body = dict((model if learn else body).named_modules()), {id(m) for m in body.modules()}
+    for name in (layer if many else [layer] if layer else []):
+        if name not in mods or id(mods[name]) not in in_body:   # the body alone runs: a head layer would never be reached
+            ends = {id(dict(body.named_modules())[s]) for s in body_stages(body)}
+            raise ValueError(f"{name!r} is not a layer of the body (extract_features runs the frozen body only); "
+                             f"its stages end at {', '.join(n for n, m in mods.items() if id(m) in ends)}")
     targets = [mods[n] for n in layer] if many else [mods[layer] if layer else body]
     key = features_key(body, dl.items, dl.after_item, dl.after_batch, layer, pool, dl.bs)
     was_training = body.training

@@ -112,14 +112,25 @@ def save_lora(learn:Learner, path) -> Path:
 
 def load_lora(learn:Learner, # a fresh Learner with the same pretrained model and head shape
               path) -> Learner:
-    "Put adapters and head saved by `save_lora` on `learn`"
-    cfg = Path(path)/'adapter_config.json'
+    "Put adapters and head saved by `save_lora` on `learn`, from the folder `path` alone: nothing is ever downloaded"
+    from peft import PeftType
+    path = Path(path)
+    cfg = path/'adapter_config.json'
     if not cfg.exists(): raise FileNotFoundError(f"No LoRA adapters (adapter_config.json) in {path}")
     try: peft_type = json.loads(cfg.read_text()).get('peft_type')
     except (ValueError, AttributeError): peft_type = None
     if not peft_type: raise ValueError(f"{cfg} is not a peft adapter config (no peft_type): save adapters with save_lora(learn, path)")
+    if peft_type not in PeftType.__members__: raise ValueError(f"{cfg}: unknown peft_type {peft_type!r}; this peft knows {', '.join(PeftType.__members__)}")
+    weights = next((path/f for f in ('adapter_model.safetensors', 'adapter_model.bin') if (path/f).is_file()), None)
+    if weights is None:   # peft would look for them on the Hugging Face Hub: adapters are files you saved, never a download
+        raise FileNotFoundError(f"No adapter weights (adapter_model.safetensors) in {path}: give the whole folder save_lora wrote")
+    if not weights.stat().st_size: raise ValueError(f"{weights} is empty: save the adapters again with save_lora(learn, path)")
     model, _ = named_head(learn.model)
-    return _use_peft_model(learn, PeftModel.from_pretrained(model, path))
+    try: peft_model = PeftModel.from_pretrained(model, str(path))
+    except (RuntimeError, ValueError, KeyError, OSError) as e:
+        raise ValueError(f"The adapters in {path} cannot be put on this learner ({' '.join(str(e).split())[:200]}): load them onto a fresh "
+                         f"learner with the same pretrained model and the same classes") from None
+    return _use_peft_model(learn, peft_model)
 
 # %% ../nbs/06_lora.ipynb #01923538
 def merge_lora(learn:Learner) -> Learner:

@@ -158,3 +158,65 @@ def test_20_out_inside_the_data_folder_is_refused_before_anything_is_written(tmp
 def test_20_a_probe_only_run_names_only_the_files_it_wrote(tmp_path):
     r = _probe_run(_folder(tmp_path/'imgs'), tmp_path/'out')
     assert 'curves' not in r.stdout.splitlines()[-1] and not (tmp_path/'out'/'curves.png').exists(), r.stdout
+
+# --- 2, 19: adapters load from their folder alone, with clear errors
+def _tiny_learner(n_out=2):
+    import torch
+    from torch import nn
+    from fastai.learner import Learner
+    from fastai.data.core import DataLoaders
+    ds = torch.utils.data.TensorDataset(torch.randn(8, 4), torch.randint(0, n_out, (8,)))
+    model = nn.Sequential(nn.Sequential(nn.Linear(4, 8), nn.ReLU()), nn.Linear(8, n_out))
+    return Learner(DataLoaders.from_dsets(ds, ds, bs=4), model, loss_func=nn.CrossEntropyLoss())
+
+@pytest.fixture
+def saved_adapters(tmp_path):
+    from fttutor.lora import save_lora
+    learn = _tiny_learner()
+    learn.to_lora(r=2)
+    return save_lora(learn, tmp_path/'adapters')
+
+def test_2_adapters_without_weights_are_an_error_not_a_download(saved_adapters):
+    from fttutor.lora import load_lora
+    for f in saved_adapters.glob('adapter_model.*'): f.unlink()
+    with pytest.raises(FileNotFoundError, match='No adapter weights'): load_lora(_tiny_learner(), saved_adapters)
+
+def test_19_load_lora_errors(saved_adapters):
+    from fttutor.lora import load_lora
+    with pytest.raises(ValueError, match='cannot be put on this learner'): load_lora(_tiny_learner(n_out=3), saved_adapters)   # other classes
+    load_lora(_tiny_learner(), saved_adapters)   # the right shape loads
+    cfg = saved_adapters/'adapter_config.json'
+    cfg.write_text(cfg.read_text().replace('"LORA"', '"NOT_A_METHOD"'))
+    with pytest.raises(ValueError, match="unknown peft_type 'NOT_A_METHOD'"): load_lora(_tiny_learner(), saved_adapters)
+    cfg.write_text(cfg.read_text().replace('"NOT_A_METHOD"', '"LORA"'))
+    (saved_adapters/'adapter_model.safetensors').write_bytes(b'')
+    with pytest.raises(ValueError, match='is empty'): load_lora(_tiny_learner(), saved_adapters)
+
+# --- 4: a cache file is bound to the entry it was made for
+def test_4_forged_or_moved_cache_files_are_not_served(tmp_path):
+    import hashlib, torch
+    from test_hardening import _imgs, _learn
+    from fttutor.features import extract_features, _hash_tensors
+    for i, c in enumerate(('a', 'b')): _imgs(tmp_path/'imgs'/c, 10, seed=i)
+    learn, cache = _learn(tmp_path/'imgs'), tmp_path/'cache'
+    good = extract_features(learn, learn.dls.valid, cache=cache, progress=False)
+    fn = cache/good.key/'features.pt'
+    zeros = torch.zeros_like(good.feats)
+    h = hashlib.sha256(); _hash_tensors(h, [zeros, good.labels])   # the checksum recomputed for the forged tensors, as the old files had it
+    torch.save(dict(feats=zeros, labels=good.labels, sha256=h.hexdigest()), fn)
+    with pytest.warns(UserWarning, match='made for another cache entry'):
+        res = extract_features(learn, learn.dls.valid, cache=cache, progress=False)
+    assert not res.from_cache and torch.allclose(res.feats, good.feats, atol=1e-5)
+    train = extract_features(learn, learn.dls.train, cache=cache, progress=False)   # another entry, whole and valid
+    (cache/train.key/'features.pt').replace(fn)                                     # moved where the validation features belong
+    with pytest.warns(UserWarning, match='made for another cache entry'):
+        res = extract_features(learn, learn.dls.valid, cache=cache, progress=False)
+    assert not res.from_cache and torch.allclose(res.feats, good.feats, atol=1e-5)
+
+# --- 19: a layer outside the body
+def test_19_extract_features_from_a_head_layer(tmp_path):
+    from test_hardening import _imgs, _learn
+    from fttutor.features import extract_features
+    for i, c in enumerate(('a', 'b')): _imgs(tmp_path/'imgs'/c, 6, seed=i)
+    learn = _learn(tmp_path/'imgs')
+    with pytest.raises(ValueError, match="'1.2' is not a layer of the body"): extract_features(learn, learn.dls.valid, layer='1.2', cache=False, progress=False)
