@@ -19,7 +19,7 @@ from .protocol import STRATEGIES, run_strategy, ladder, plot_curves
 from .stats import seed_summary, verdict_sentences
 from .compare import (compare_strategies, plot_comparison, blog_table, data_efficiency,
                       plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
-from .deploy import export_model                            # needs the deploy extra when called, not when imported
+from .deploy import export_model, save_for_export         # export_model needs the deploy extra when called, not when imported
 from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
 # (fttutor.adapters adds to fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps; and the ia3 and prompt strategies)
 from .adapters import peft_ladder, plot_adapters, adapter_verdict
@@ -37,6 +37,6 @@ PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_param
           'STRATEGIES', 'run_strategy', 'ladder', 'plot_curves',
           'compare_strategies', 'seed_summary', 'verdict_sentences', 'plot_comparison', 'blog_table', 'data_efficiency',
           'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
-          'export_model', 'noise_curve', 'plot_noise_curve', 'noise_verdict', 'rank_by_loss', 'flip_detection',
+          'export_model', 'save_for_export', 'noise_curve', 'plot_noise_curve', 'noise_verdict', 'rank_by_loss', 'flip_detection',
           'peft_ladder', 'plot_adapters', 'adapter_verdict', 'tune_strategy', 'plot_tuning', 'tuned_comparison']
 __all__ = [n for n in dir(_fastai_all) if not n.startswith('_')] + PUBLIC

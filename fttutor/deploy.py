@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/deploy.html.md"""
 
 # %% ../nbs/10_deploy.ipynb #4c45bbbe
 from __future__ import annotations
-import copy, logging, random, sys, time, warnings
+import copy, json, logging, random, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -18,10 +18,10 @@ from fastai.vision.augment import Resize
 from .core import cli, MissingExtra, require_extra
 
 # %% auto #0
-__all__ = ['require_deploy', 'deploy_available', 'Deployable', 'deployable', 'input_size', 'export_onnx', 'onnx_session',
-           'raw_batches', 'weights_mb', 'check_onnx', 'calibration_batches', 'quantize_int8', 'export_model',
-           'deploy_speed', 'deploy_verdict', 'file_mb', 'export_body', 'save_probe', 'probe_predict', 'shipping_table',
-           'main']
+__all__ = ['FORMAT', 'require_deploy', 'deploy_available', 'Deployable', 'deployable', 'input_size', 'export_onnx',
+           'onnx_session', 'raw_batches', 'weights_mb', 'check_onnx', 'calibration_batches', 'quantize_int8',
+           'export_deployable', 'export_model', 'deploy_speed', 'deploy_verdict', 'file_mb', 'export_body',
+           'save_probe', 'probe_predict', 'shipping_table', 'save_for_export', 'load_for_export', 'main']
 
 # %% ../nbs/10_deploy.ipynb #176c336b
 def require_deploy():
@@ -152,6 +152,23 @@ def quantize_int8(path, out=None, # default: `path` with `.int8-dynamic.onnx` or
     return out
 
 # %% ../nbs/10_deploy.ipynb #7433cfb0
+def export_deployable(model:Deployable, size:tuple, path, # what ships, its input `(height, width)`, and the ONNX file to write
+                      dl, # the images to check on (a vision loader)
+                      quantize=('dynamic', 'static'), tol:float=1e-4, calib_dl=None, n_calib:int=4) -> pd.DataFrame:
+    "Export `model` to ONNX with int8 copies, every file checked against PyTorch on `dl`: the table `export_model` returns"
+    quantize = (quantize,) if isinstance(quantize, str) else tuple(quantize or ())
+    bad = set(quantize) - {'dynamic', 'static'}
+    if bad: raise ValueError(f"quantize takes 'dynamic' and/or 'static', not {', '.join(sorted(bad))}")
+    if 'static' in quantize and calib_dl is None: raise ValueError("static quantization needs calibration images (calib_dl)")
+    paths = {'onnx fp32': export_onnx(model, path, size)}
+    if 'dynamic' in quantize: paths['onnx int8 dynamic'] = quantize_int8(paths['onnx fp32'])
+    if 'static' in quantize: paths['onnx int8 static'] = quantize_int8(paths['onnx fp32'], calibration=calibration_batches(calib_dl, n_calib))
+    table = check_onnx(model, paths, dl)
+    diff = table.loc['onnx fp32', 'max_abs_diff']
+    if diff > tol: raise RuntimeError(f"onnxruntime's probabilities differ from PyTorch's by up to {diff:.1e} (more than {tol:g}) on the validation set")
+    table.attrs.update(paths=paths, model=model, size=size)
+    return table
+
 def export_model(learn:Learner, path, # the ONNX file to write; int8 copies go beside it
                  quantize=('dynamic', 'static'), # the int8 recipes to add (empty: none)
                  tol:float=1e-4, # largest probability difference allowed between onnxruntime (fp32) and PyTorch
@@ -163,16 +180,8 @@ def export_model(learn:Learner, path, # the ONNX file to write; int8 copies go b
     quantize = (quantize,) if isinstance(quantize, str) else tuple(quantize or ())
     bad = set(quantize) - {'dynamic', 'static'}
     if bad: raise ValueError(f"quantize takes 'dynamic' and/or 'static', not {', '.join(sorted(bad))}")
-    model = deployable(learn, trained)
-    paths = {'onnx fp32': export_onnx(model, path, input_size(learn.dls))}
-    if 'dynamic' in quantize: paths['onnx int8 dynamic'] = quantize_int8(paths['onnx fp32'])
-    if 'static' in quantize:
-        paths['onnx int8 static'] = quantize_int8(paths['onnx fp32'], calibration=calibration_batches(calib_dl or learn.dls.train, n_calib))
-    table = check_onnx(model, paths, dl or learn.dls.valid)
-    diff = table.loc['onnx fp32', 'max_abs_diff']
-    if diff > tol: raise RuntimeError(f"onnxruntime's probabilities differ from PyTorch's by up to {diff:.1e} (more than {tol:g}) on the validation set")
-    table.attrs.update(paths=paths, model=model, size=input_size(learn.dls))
-    return table
+    return export_deployable(deployable(learn, trained), input_size(learn.dls), path, dl or learn.dls.valid, quantize, tol,
+                             calib_dl or learn.dls.train, n_calib)
 
 # %% ../nbs/10_deploy.ipynb #76c3eb7d
 def _median_s(f, x, reps:int) -> float:
@@ -243,39 +252,93 @@ def shipping_table(sizes:dict, # strategy -> `(shared MiB, MiB per task)`, measu
                          for k, (s, t) in sizes.items()]).set_index('strategy')
 
 # %% ../nbs/10_deploy.ipynb #f8c182e2
-def _load(path # a .pkl file written by `learn.export()`
-         ) -> Learner:
-    "A Learner saved by `learn.export()`, on the CPU"
+FORMAT = 'fttutor-export 1'   # the `format` field of model.json
+
+def _plain_names(state:dict) -> dict:
+    "A vision model's weights under `Sequential(body, head)`'s own names: a merged LoRA model keeps peft's `body.`/`new_head.`"
+    ren = {'body.': '0.', 'new_head.': '1.'}
+    return {next((ren[p] + k[len(p):] for p in ren if k.startswith(p)), k): v for k, v in state.items()}
+
+def save_for_export(learn:Learner, folder, # a trained vision Learner (LoRA adapters are merged) and the folder to write
+                    arch:str, # the architecture `transfer_learner` built it on, e.g. `p.arch`
+                    trained:bool=False # the weights were trained elsewhere: skip the check that this Learner took optimiser steps
+                   ) -> Path:
+    "Save what `fttutor-export` needs, with no code in it: `model.safetensors` (the weights) and `model.json` (what the model is)"
+    from safetensors.torch import save_file
+    model = deployable(learn, trained)
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in _plain_names(model.model.state_dict()).items()}, folder/'model.safetensors')
+    meta = dict(format=FORMAT, arch=str(getattr(arch, '__name__', arch)), classes=[str(v) for v in learn.dls.vocab], size=list(input_size(learn.dls)),
+                mean=model.mean.flatten().tolist(), std=model.std.flatten().tolist(), optimizer_steps=int(getattr(learn, 'train_iter', 0)))
+    (folder/'model.json').write_text(json.dumps(meta, indent=1))
+    return folder
+
+def load_for_export(folder) -> tuple:
+    "`(Deployable, meta)` from a folder `save_for_export` wrote: the architecture rebuilt, the weights read from safetensors, no code run"
+    from safetensors.torch import load_file
+    from fastai.vision.learner import create_vision_model, create_timm_model
+    from fttutor.models import is_torchvision_arch
+    folder = Path(folder)
+    try: meta = json.loads((folder/'model.json').read_text())
+    except (OSError, ValueError) as e: raise ValueError(f"{folder} is not a folder save_for_export wrote (model.json: {e})") from None
+    if meta.get('format') != FORMAT: raise ValueError(f"{folder/'model.json'} is not in the format {FORMAT!r}: save the learner with save_for_export")
+    n_out, arch = len(meta['classes']), meta['arch']
+    if is_torchvision_arch(arch):
+        import torchvision
+        net = create_vision_model(getattr(torchvision.models, arch), n_out, pretrained=False)
+    else: net = create_timm_model(arch, n_out, pretrained=False)[0]
+    try: net.load_state_dict(load_file(folder/'model.safetensors'))
+    except Exception as e: raise ValueError(f"The weights in {folder} do not fit {arch} with {n_out} classes ({' '.join(str(e).split())[:200]})") from None
+    return Deployable(net.float().eval(), meta['mean'], meta['std']).eval(), meta
+
+def _load_pickle(path, # a .pkl file written by `learn.export()`
+                 trust:bool=False # the user says the file is theirs: unpickling it runs whatever code it holds
+                ) -> Learner:
+    "A Learner saved by `learn.export()`, on the CPU, only when `trust` is given: a pickle can run any code when it is loaded"
     from fastai.learner import load_learner
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"No learner file {path}: save one with learn.export('{path.name}')")
+    if not path.is_file(): raise FileNotFoundError(f"No learner file {path}: save one with save_for_export(learn, folder, arch)")
+    if not trust: raise ValueError(f"{path} is a pickled Learner: loading it runs any code it holds. Export from a folder written by "
+                                   f"save_for_export(learn, folder, arch), or pass --trust-pickle for a file you made yourself")
     try:
-        with warnings.catch_warnings():   # fastai's advice about unpickling: the user asked for exactly this file
+        with warnings.catch_warnings():   # fastai's warning about unpickling: said already, and accepted with `trust`
             warnings.simplefilter('ignore'); return load_learner(path, cpu=True)
     except Exception as e: raise ValueError(f"{path} is not a Learner saved by learn.export() ({type(e).__name__}: {e})") from None
 
+def _check_classes(dls, classes:list):
+    if [str(v) for v in dls.vocab] != [str(v) for v in classes]:
+        raise ValueError(f"The images' classes ({', '.join(map(str, dls.vocab))}) are not the model's ({', '.join(map(str, classes))})")
+
 @cli
-def main(learner:str, # a trained vision Learner saved with `learn.export()` (a .pkl file)
-         out:str=None, # the ONNX file to write (default: the learner's file with .onnx); int8 copies go beside it
+def main(model:str, # a folder written by `save_for_export` (weights and model.json), or with --trust-pickle a .pkl from `learn.export()`
+         out:str=None, # the ONNX file to write (default: model.onnx in the folder, or the .pkl's name with .onnx); int8 copies go beside it
          data:str=None, # images to check on: a bundled dataset name or an image folder (default: the profile's dataset)
          profile:str=None, # lesson profile used to load those images (default: chosen for this device)
-         no_quantize:store_true=False # skip the int8 copies
+         no_quantize:store_true=False, # skip the int8 copies
+         trust_pickle:store_true=False # load a pickled Learner: a .pkl can run any code when loaded, so only for a file you made yourself
         ):
-    "Export a trained fastai vision Learner to ONNX, with int8 copies, checked against PyTorch on validation images"
+    "Export a trained fastai vision model to ONNX, with int8 copies, checked against PyTorch on validation images"
     from fttutor.core import offline_mode, lesson_profile
     from fttutor.data import image_dls
     offline_mode()
     try:
         require_deploy()
-        learn = _load(learner)
-        p = lesson_profile(profile)
-        dls = image_dls(data or p.dataset, profile=p, size=input_size(learn.dls)[0])
-        if list(dls.vocab) != list(learn.dls.vocab):
-            raise ValueError(f"The images' classes ({', '.join(map(str, dls.vocab))}) are not the learner's ({', '.join(map(str, learn.dls.vocab))})")
-        table = export_model(learn, out or Path(learner).with_suffix('.onnx'), quantize=() if no_quantize else ('dynamic', 'static'),
-                             dl=dls.valid, calib_dl=dls.train)
-    except (MissingExtra, ValueError, FileNotFoundError, TypeError, RuntimeError) as e:
-        print(f"fttutor-export: {e}", file=sys.stderr); sys.exit(2)
+        p, src = lesson_profile(profile), Path(model)
+        quantize = () if no_quantize else ('dynamic', 'static')
+        if src.is_dir():
+            net, meta = load_for_export(src)
+            dls = image_dls(data or p.dataset, profile=p, size=meta['size'][0])
+            _check_classes(dls, meta['classes'])
+            table = export_deployable(net, tuple(meta['size']), out or src/'model.onnx', dls.valid, quantize, calib_dl=dls.train)
+        else:
+            learn = _load_pickle(src, trust_pickle)
+            dls = image_dls(data or p.dataset, profile=p, size=input_size(learn.dls)[0])
+            _check_classes(dls, learn.dls.vocab)
+            table = export_model(learn, out or src.with_suffix('.onnx'), quantize=quantize, dl=dls.valid, calib_dl=dls.train)
+    except (MissingExtra, ValueError, FileNotFoundError, TypeError, RuntimeError, OSError) as e:
+        msg = str(e).replace(", or pass trained=True if its weights were trained elsewhere", "")
+        if isinstance(e, OSError) and getattr(e, 'filename', None): msg = f"cannot write {e.filename} ({e.strerror}): give --out a folder you can write"
+        print(f"fttutor-export: {' '.join(msg.split())}", file=sys.stderr); sys.exit(2)
     print(table.round(4).to_string())
 
 # %% ../nbs/10_deploy.ipynb #2a0dac79

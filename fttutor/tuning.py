@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/tuning.html.md"""
 
 # %% ../nbs/09_tuning.ipynb #de308e7b
 from __future__ import annotations
-import pandas as pd
+import numpy as np, pandas as pd
 from fastcore.basics import AttrDict, ifnone
 from fastai.vision.augment import aug_transforms
 from fastprogress.fastprogress import progress_bar
