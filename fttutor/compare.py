@@ -376,11 +376,12 @@ def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
 def cli_message(e:Exception) -> str:
     "One line for a command-line user: what went wrong and how to fix it, in terms of options and environment variables"
     if isinstance(e, OfflineError): return e.cli_message
+    what = e.filename if isinstance(e, OSError) and e.filename else 'the results (--out) or the cache (FTTUTOR_HOME)'
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-        return (f"no space left on the device while writing {e.filename}: free some space, or point FTTUTOR_HOME (the cache) "
+        return (f"no space left on the device while writing {what}: free some space, or point FTTUTOR_HOME (the cache) "
                 f"or --out at a folder on another disk")
     if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return (f"cannot write {e.filename} ({e.strerror}): make it writable, or point FTTUTOR_HOME (the cache) or --out at a "
+        return (f"cannot write {what} ({e.strerror}): make it writable, or point FTTUTOR_HOME (the cache) or --out at a "
                 f"folder you can write")
     return ' '.join(str(e).split()).replace('The output folder', '--out')
 

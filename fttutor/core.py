@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lib_core.html.md"""
 
 # %% ../nbs/lib_core.ipynb #ef172aab
 from __future__ import annotations
-import os, io, sys, math, time, errno, socket, secrets, ipaddress, threading, configparser, importlib.resources
+import os, io, re, sys, math, time, errno, socket, secrets, ipaddress, threading, configparser, importlib.resources
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -15,11 +15,11 @@ from fastcore.basics import AttrDict, ifnone
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic', 'assets_path', 'settings_path',
-           'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision', 'from_profile',
-           'learning_rates', 'OfflineError', 'offline_forced', 'is_online', 'require_online', 'block_network',
-           'offline_mode', 'lesson_setup', 'Measurement', 'measure', 'n_params', 'quiet', 'MissingExtra',
-           'require_extra', 'cli']
+__all__ = ['INSTALL_SOURCE', 'device_kind', 'in_colab', 'in_kaggle', 'platform_info', 'fttutor_home', 'save_atomic',
+           'assets_path', 'settings_path', 'read_profiles', 'default_profile_name', 'lesson_profile', 'mixed_precision',
+           'from_profile', 'learning_rates', 'OfflineError', 'offline_forced', 'is_online', 'require_online',
+           'block_network', 'offline_mode', 'lesson_setup', 'Measurement', 'measure', 'n_params', 'quiet',
+           'MissingExtra', 'with_extra', 'install_args', 'install_line', 'pip_summary', 'require_extra', 'cli']
 
 # %% ../nbs/lib_core.ipynb #1294c0fe
 def device_kind() -> str:
@@ -323,6 +323,39 @@ class MissingExtra(ImportError):
     "An optional part of fttutor whose packages are not installed: the message names the extra that installs them"
     def _render_traceback_(self): return [f"{type(self).__name__}: {self}"]   # IPython shows this one line, not a traceback
 
+INSTALL_SOURCE = 'fttutor @ git+https://github.com/fttutor/fttutor'   # where the hosted install comes from: set here, once (FTTUTOR_SOURCE overrides)
+
+def with_extra(source:str, # a pip requirement: `name @ url`, a wheel or a folder path, or a plain name
+               extra:str=None) -> str:
+    "`source` asking for fttutor's `extra` too, in the form pip reads for that kind of source"
+    if not extra: return source
+    if ' @ ' in source: name, url = source.split(' @ ', 1); return f"{name}[{extra}] @ {url}"
+    if source.endswith('.whl') or '/' in source: return f"{source}[{extra}]"
+    name, rest = re.match(r'([A-Za-z0-9_.-]+)(.*)', source).groups()
+    return f"{name}[{extra}]{rest}"
+
+def install_args(source:str, extra:str=None) -> list:
+    "pip's arguments to install fttutor (with `extra`) from `source`; a folder is a wheelhouse, read offline (`--no-index --find-links`)"
+    if os.path.isdir(source): return ['--no-index', '--find-links', source, with_extra('fttutor', extra)]
+    return [with_extra(source, extra)]
+
+def install_line(extra:str=None) -> str:
+    "The pip command that installs fttutor with `extra` from where this one came (`FTTUTOR_SOURCE`, else `INSTALL_SOURCE`)"
+    args = install_args(os.environ.get('FTTUTOR_SOURCE', INSTALL_SOURCE), extra)
+    return 'pip install ' + ' '.join(a if a.startswith('--') or os.path.isdir(a) else f"'{a}'" for a in args)
+
+def pip_summary(out:str, err:str) -> str:
+    "What a successful pip run changed, in a line or two: each package installed (with the version it replaced) and any conflict it reported"
+    norm = lambda name: name.lower().replace('_', '-')
+    before = {norm(k): v for k, v in re.findall(r'Found existing installation: (\S+) (\S+)', out)}
+    m = re.search(r'Successfully installed (.+)', out)
+    now = [p.rsplit('-', 1) for p in m.group(1).split()] if m else []
+    changed = [f"{k} {before[norm(k)]} -> {v}" if norm(k) in before else f"{k} {v}" for k, v in now]
+    conflicts = [l.strip() for l in err.splitlines() if ('requires' in l and 'but you have' in l) or 'which is incompatible' in l]
+    lines = [f"pip installed {', '.join(changed)}" if changed else "pip installed nothing new: everything was there already"]
+    if conflicts: lines.append("pip reported dependency conflicts (the runtime's packages may no longer work together): " + '; '.join(conflicts))
+    return '\n'.join(lines)
+
 def require_extra(extra:str, # the fttutor extra that installs them, e.g. 'deploy'
                   purpose:str, # what needs them, to start the message
                   *modules:str # module names, imported in order
@@ -330,7 +363,7 @@ def require_extra(extra:str, # the fttutor extra that installs them, e.g. 'deplo
     "The `modules`, imported; if one is missing, a `MissingExtra` that names it and the extra to install"
     try: return [importlib.import_module(m) for m in modules]
     except ImportError as e:
-        raise MissingExtra(f"{purpose} needs fttutor's {extra} extra ({e.name} is not installed): pip install 'fttutor[{extra}]'") from None
+        raise MissingExtra(f"{purpose} needs fttutor's {extra} extra ({e.name} is not installed): {install_line(extra)}") from None
 
 # %% ../nbs/lib_core.ipynb #5e4f428f
 def cli(func):

@@ -14,7 +14,7 @@ def test_cli_without_the_extra_names_it(tmp_path):
     r = subprocess.run([sys.executable, '-m', 'fttutor.deploy', str(tmp_path/'learner.pkl')], capture_output=True, text=True,
                        env=_without_onnxruntime(tmp_path), timeout=300)
     assert r.returncode == 2, (r.returncode, r.stderr)
-    assert "pip install 'fttutor[deploy]'" in r.stderr and 'onnxruntime' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert "pip install 'fttutor[deploy] @ " in r.stderr and 'onnxruntime' in r.stderr and 'Traceback' not in r.stderr, r.stderr
 
 def test_lesson_skips_its_deploy_cells_without_the_extra(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'test_lessons.py'), '10_deploy', '--profiles', 'cpu'], capture_output=True,

@@ -220,3 +220,9 @@ def test_19_extract_features_from_a_head_layer(tmp_path):
     for i, c in enumerate(('a', 'b')): _imgs(tmp_path/'imgs'/c, 6, seed=i)
     learn = _learn(tmp_path/'imgs')
     with pytest.raises(ValueError, match="'1.2' is not a layer of the body"): extract_features(learn, learn.dls.valid, layer='1.2', cache=False, progress=False)
+
+def test_20_a_full_disk_names_what_was_being_written():
+    import errno
+    from fttutor.compare import cli_message
+    msg = cli_message(OSError(errno.ENOSPC, 'No space left on device'))
+    assert 'None' not in msg and 'while writing the results (--out) or the cache (FTTUTOR_HOME)' in msg, msg

