@@ -91,8 +91,8 @@ def prompt_steps(self:Learner, steps:int, lr:float=0.3, n_tokens:int=8, **kwargs
     self.fit_steps(steps, np.array([lr, lr / 30]))
 register_strategy(
     Strategy('ia3', 'IA3 (learned scales and head)', lambda l, s, lr: l.ia3_steps(s, lr), 10, family='peft', default=False),
-    Strategy('prompt', 'prompt tuning (8 virtual tokens and head)', lambda l, s, lr: l.prompt_steps(s, lr), 100, family='peft', default=False,
-             text_only=True))
+    Strategy('prompt', 'prompt tuning (8 virtual tokens and head)', lambda l, s, lr, n_tokens=8: l.prompt_steps(s, lr, n_tokens), 100,
+             family='peft', default=False, text_only=True, knobs=dict(n_tokens=((4, 8, 16, 32), 'virtual tokens'))))
 
 # %% ../nbs/08_adapters.ipynb #4bfb95ee
 def task_mb(learn:Learner=None, # a trained learner: with peft adapters, its saved folder is measured

@@ -21,8 +21,8 @@ from .protocol import Strategy, register_strategy
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps)
 
 # %% auto #0
-__all__ = ['ADAPTER_KEYS', 'body_of', 'model_type', 'lora_targets', 'named_head', 'add_adapters', 'lora_splitter', 'save_lora',
-           'load_lora', 'merge_lora']
+__all__ = ['ADAPTER_KEYS', 'RANK', 'body_of', 'model_type', 'lora_targets', 'named_head', 'add_adapters', 'lora_splitter',
+           'save_lora', 'load_lora', 'merge_lora']
 
 # %% ../nbs/06_lora.ipynb #1cdf9123
 def _adaptable(m:nn.Module) -> bool:
@@ -98,10 +98,12 @@ def lora_steps(self:Learner, steps:int, lr:float=1e-2, r:int=8, **kwargs):
     "Add LoRA adapters of rank `r` and train adapters (at `0.3 * lr`) and head (at `lr`) for `steps` optimiser steps"
     self.to_lora(r, **kwargs)
     self.fit_steps(steps, slice(lr * 0.3, lr))
+RANK = dict(r=((1, 2, 4, 8, 16), 'rank'))   # what a search may change in a LoRA strategy
+
 register_strategy(
-    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr: l.lora_steps(s, lr), 10, family='peft'),
-    *[Strategy(f'lora_r{r}', f'LoRA r={r} (adapters and head)', lambda l, s, lr, r=r: l.lora_steps(s, lr, r=r), 10, family='peft', default=False)
-      for r in (1, 4, 16)])
+    Strategy('lora', 'LoRA r=8 (adapters and head)', lambda l, s, lr, r=8: l.lora_steps(s, lr, r=r), 10, family='peft', knobs=RANK),
+    *[Strategy(f'lora_r{r}', f'LoRA r={r} (adapters and head)', lambda l, s, lr, r=r: l.lora_steps(s, lr, r=r), 10, family='peft', default=False,
+               knobs=RANK) for r in (1, 4, 16)])
 
 # %% ../nbs/06_lora.ipynb #1f9537d2
 def save_lora(learn:Learner, path) -> Path:

@@ -112,6 +112,7 @@ class Strategy(NamedTuple):
     default:bool = True     # run by a comparison that names no strategies (the other PEFT variants are asked for by name)
     text_only:bool = False  # needs a text encoder (prompt tuning)
     lrs:tuple = None        # rates of its own, not the run's grid (a tuned strategy: the one rate its search chose)
+    knobs:dict = None       # its own settings a search may change: {name: (choices, what it is)}; `train` takes each as a keyword
 
 FAMILIES = ('feature extraction', 'fine-tuning', 'peft', 'baseline')   # the order of every strategy table
 STRATEGIES, DEFAULT_STRATEGIES = {}, []
@@ -131,7 +132,8 @@ register_strategy(
              family='feature extraction'),
     Strategy('fastai_freeze', "fastai freeze() (head and norm layers)", lambda l, s, lr: fastai_freeze_mode(l).fit_steps(s, lr), 10, bn='train',
              family='feature extraction'),
-    Strategy('partial', 'partial: freeze_to(-2)', lambda l, s, lr: l.partial_steps(2, s, lr), 2),
+    Strategy('partial', 'partial: freeze_to(-2)', lambda l, s, lr, groups=2: l.partial_steps(groups, s, lr), 2,
+             knobs=dict(groups=((1, 2), 'freeze depth: the groups trained'))),
     Strategy('fine_tune', "fine_tune (head, then everything)", lambda l, s, lr: l.fine_tune_steps(s, lr), 2),
     Strategy('gradual', 'gradual unfreezing (ULMFiT)', lambda l, s, lr: l.gradual_steps(s, lr), 10),
     Strategy('lp_ft', 'LP-FT (probe, then everything)', lambda l, s, lr: l.lp_ft(s, lr), 1),

@@ -7,6 +7,7 @@ Docs: https://fttutor.github.io/fttutor/tuning.html.md"""
 # %% ../nbs/09_tuning.ipynb #de308e7b
 from __future__ import annotations
 import numpy as np, pandas as pd
+from functools import partial
 from fastcore.basics import AttrDict, ifnone
 from fastai.vision.augment import aug_transforms
 from fastprogress.fastprogress import progress_bar
@@ -24,11 +25,8 @@ __all__ = ['SPACES', 'check_tunable', 'suggest', 'tuned_strategy', 'budget_pruni
            'tuned_comparison', 'tuning_effect', 'tuning_verdict']
 
 # %% ../nbs/09_tuning.ipynb #717c7031
-_RANKS, _TOKENS = (1, 2, 4, 8, 16), (4, 8, 16, 32)
-SPACES = {k: {} for k, s in STRATEGIES.items() if s.train is not None}   # every trained strategy: the learning rate
-SPACES['partial'] = dict(groups='freeze depth')
-SPACES.update({k: dict(r='rank') for k in ('lora', 'lora_r1', 'lora_r4', 'lora_r16')})
-SPACES['prompt'] = dict(n_tokens='virtual tokens')
+SPACES = {k: {n: what for n, (_, what) in (s.knobs or {}).items()}   # every trained strategy: the learning rate, and the knobs
+          for k, s in STRATEGIES.items() if s.train is not None}       # each strategy declares where it is registered (`Strategy.knobs`)
 
 def _optuna():
     "Optuna and optuna-integration's fastai pruning callback, or an error that names the extra"
@@ -46,23 +44,20 @@ def check_tunable(key:str) -> Strategy:
 # %% ../nbs/09_tuning.ipynb #1949938f
 def suggest(trial, key:str, base_lr:float, # the protocol's base rate (times the strategy's factor gives the centre of the range)
             steps:int, tune_steps:bool=False) -> dict:
-    "A trial's settings for strategy `key`: `lr`, `steps` and the strategy's own knob"
+    "A trial's settings for strategy `key`: `lr`, `steps` and the knobs the strategy declares (`Strategy.knobs`)"
     s = STRATEGIES[key]
     lr = base_lr * s.lr_factor
     out = dict(lr=trial.suggest_float('lr', lr / 10, lr * 10, log=True))
     out['steps'] = trial.suggest_int('steps', max(2, steps // 2), 2 * steps, log=True) if tune_steps else steps
-    if key == 'partial': out['groups'] = trial.suggest_int('groups', 1, 2)
-    if 'r' in SPACES.get(key, {}): out['r'] = trial.suggest_categorical('r', _RANKS)
-    if key == 'prompt': out['n_tokens'] = trial.suggest_categorical('n_tokens', _TOKENS)
+    for name, (choices, _) in (s.knobs or {}).items(): out[name] = trial.suggest_categorical(name, choices)
     return out
 
 def tuned_strategy(key:str, settings:dict) -> Strategy:
     "Strategy `key` trained with `settings` (from `suggest`): its own rank, freeze depth or prompt length; `lr` is used as it is"
     s, knobs = STRATEGIES[key], {k: v for k, v in settings.items() if k not in ('lr', 'steps')}
-    if 'groups' in knobs: train = lambda l, n, lr, k=knobs['groups']: l.partial_steps(k, n, lr)
-    elif 'r' in knobs: train = lambda l, n, lr, r=knobs['r']: l.lora_steps(n, lr, r=r)
-    elif 'n_tokens' in knobs: train = lambda l, n, lr, t=knobs['n_tokens']: l.prompt_steps(n, lr, t)
-    else: train = s.train
+    unknown = set(knobs) - set(s.knobs or {})
+    if unknown: raise ValueError(f"{key} has no setting {', '.join(sorted(unknown))}; its knobs: {', '.join(s.knobs or {}) or 'none'}")
+    train = partial(s.train, **knobs) if knobs else s.train
     extra = ', '.join(f'{k}={v}' for k, v in knobs.items())
     return s._replace(train=train, lr_factor=1., lrs=(settings['lr'],), label=f"{s.label}, tuned" + (f" ({extra})" if extra else ''))
 
