@@ -80,7 +80,7 @@ def test_new_folder_with_a_corrupt_file(tmp_path):
 @pytest.mark.parametrize('args,says', [
     (('--steps', '0'), 'steps must be at least 1, not 0'),
     (('--steps', '-1'), 'steps must be at least 1, not -1'),
-    (('--lrs', '0'), 'learning rates must be positive'),
+    (('--lrs', '0'), 'learning rates (--lrs) must be positive finite numbers'),
     (('--bn', 'frozen'), "bn must be 'hold' or 'train'"),
     (('--test-pct', '0'), 'There is no test set'),
     (('--test-pct', '0.9'), 'leave some training data'),
@@ -134,13 +134,14 @@ def test_full_disk(tmp_path, small_mount):
     _clean_error(r, 'no space left', 'FTTUTOR_HOME')
     assert not [f for f in full.rglob('*') if f.name.endswith('.tmp')], 'a half-written temporary file was left'
 
-def test_unexpected_errors_keep_the_traceback_behind_debug(tmp_path):
-    bad = tmp_path/'settings.ini'; bad.write_text('not an ini file')
+def test_unexpected_errors_keep_the_traceback_behind_debug(tmp_path, monkeypatch):
+    "A bug (here a ZeroDivisionError from inside the comparison) is said in one line with exit 1; --debug shows its traceback"
+    import fttutor.cli
+    def _bug(*a, **k): return 1 / 0
+    monkeypatch.setattr(fttutor.cli, 'compare_strategies', _bug)
     data = str(_folder(tmp_path/'imgs'))
-    r = _run('--data', data, FTTUTOR_SETTINGS=str(bad))
-    _clean_error(r, 'unexpected error', '--debug', code=1)
-    r = _run('--data', data, '--debug', FTTUTOR_SETTINGS=str(bad))
-    assert r.returncode == 1 and 'Traceback' in r.stderr
+    _clean_error(_run_here('--data', data, '--out', str(tmp_path/'out')), 'unexpected error', 'ZeroDivisionError', '--debug', code=1)
+    with pytest.raises(ZeroDivisionError): fttutor.cli.main(['--data', data, '--out', str(tmp_path/'out2'), '--debug'])
 
 def test_offline_hints_speak_cli(tmp_path):
     r = _run('--arch', 'resnet34', '--data', str(_folder(tmp_path/'imgs')))
