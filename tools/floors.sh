@@ -35,7 +35,7 @@ export FTTUTOR_OFFLINE=1 OMP_NUM_THREADS=1 FTTUTOR_HOME="$(mktemp -d /tmp/fttuto
 # scikit-learn, fastcore's CLI parser), and the main job's path once; FLOORS_TESTS=tests runs the whole suite (less nbdev, JupyterLab
 # and the docs site), about 6 minutes more.
 c=tests/test_compare_cli.py
-tests=(tests/test_bad_input.py tests/test_bert_shape.py tests/test_cli.py tests/test_install_cell.py tests/test_text_lora_input.py
+tests=(tests/test_bad_input.py tests/test_bert_shape.py tests/test_cli.py tests/test_install_cell.py tests/test_hardening_3.py::test_2_adapters_without_weights_are_an_error_not_a_download tests/test_hardening_3.py::test_19_load_lora_errors
        tests/test_features_cache.py tests/test_distrib.py::test_two_processes_train $c::test_missing_path $c::test_one_class
        $c::test_unknown_strategy $c::test_input_errors_are_refused_before_training $c::test_out_is_a_file $c::test_class_only_in_valid
        $c::test_seeds_write_a_row_per_strategy_and_seed_and_a_summary)
