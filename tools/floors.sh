@@ -15,7 +15,7 @@ python3 -m venv "$venv"
 if [ -z "${FLOORS_FRESH:-}" ] && [ -x .venv/bin/python ]; then
   .venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > "$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/machine_packages.pth"
 fi
-"$venv/bin/pip" install -q -c tools/floors.txt -e . fastai fastcore timm transformers peft sentence-transformers scikit-learn scikit-image ipywidgets pytest pytest-xdist nbclient ipykernel
+"$venv/bin/pip" install -q -c tools/floors.txt -e . fastai fastcore timm transformers kernels peft sentence-transformers scikit-learn scikit-image ipywidgets pytest pytest-xdist nbclient ipykernel
 "$venv/bin/python" - <<'PY'
 import importlib.metadata as md, re
 import importlib, sys
