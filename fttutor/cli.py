@@ -105,7 +105,7 @@ def _text_run(data, dataset, text_col, label_col, test_pct, seeds, strategies, s
     trn, val, tst = text_table(data, dataset, text_col, label_col, test_pct, seeds[0])
     steps, text_model = ifnone(steps, 2 * p.steps), ifnone(arch, p.text_model)   # twice the image budget, as `compare_text`
     if steps < 1: raise ValueError(f"--steps must be at least 1, not {steps}")
-    settings = dict(data=str(data or dataset), data_fingerprint=_file_fingerprint(data, dataset), fttutor=fttutor.__version__, text_col=text_col, label_col=label_col, test_pct=test_pct, seeds=seeds, strategies=strategies,
+    settings = dict(data=str(data or dataset), data_fingerprint=_file_fingerprint(data, dataset), fttutor=fttutor.__version__, text_col=text_col, label_col=label_col, test_pct=test_pct, split_seed=seeds[0],
                     steps=steps, lrs=learning_rates(ifnone(lrs, p.lrs)), text_model=text_model, profile=p.get('name'))
     return text_comparison(trn, val, tst, strategies, seeds, steps, lrs, text_model, p, out, resume, settings)
 
@@ -148,7 +148,6 @@ def text_table(data:str=None, dataset:str=None, text_col:str='text', label_col:s
     "`(train, valid, test)` from a CSV (or a bundled text dataset), checked: the columns, at least two classes, every class in training"
     if data is not None:
         df = text_df(data, text_col, label_col)
-        if df.label.nunique() < 2: raise ValueError(f"{data} has one class ({df.label.iloc[0]!r}): a classifier needs at least two")
         small = df.label.value_counts()
         if small.min() < 3: raise ValueError(f"{data}: class(es) {', '.join(map(str, small[small < 3].index))} have fewer than 3 texts, "
                                              f"one each for train, validation and test at least")
