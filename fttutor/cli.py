@@ -34,7 +34,10 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          data:str=None, # your image folder (one sub-folder per class, optional train/, valid/ and test/), or a CSV of texts; overrides --dataset
          text_col:str='text', label_col:str='label', # a CSV's columns of texts and of labels
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0, or all-MiniLM-L6-v2 for text)
-         steps:int=None, # optimiser steps per trained strategy, at least 1, the same at any data size (default from the profile)
+         budget:str=None, # converge (each trained strategy until its validation loss stops improving, best weights kept) or steps (default from the profile: converge)
+         max_epochs:int=None, # converge: the cap, in epochs (default from the profile)
+         patience:int=None, # converge: validation passes without a lower loss before a phase stops (default from the profile)
+         steps:int=None, # equal optimiser steps per trained strategy, the same at any data size: asks for --budget steps
          lrs:str=None, # comma-separated base learning rates; each strategy's is chosen on validation (default from the profile)
          bn:str=None, # the pretrained body's BatchNorm while fine-tuning: hold (keep its statistics, the default) or train; images only
          test_pct:float=None, # share of the data (of train/ when there is valid/) held out as the test set when there is no test/
@@ -63,11 +66,16 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         first, source = ifnone(seed, p.seed), _source(data, dataset)
         out = _out_folder(out, data, resume)
         if is_text(data, dataset):
-            refuse_image_options(size=size, aug=aug, bn=bn, label_noise=label_noise, tune=tune, wd=wd)
+            refuse_image_options(size=size, aug=aug, bn=bn, label_noise=label_noise, tune=tune, wd=wd, budget=budget == 'converge',
+                                 max_epochs=max_epochs, patience=patience)
             df = _text_run(data, dataset, text_col, label_col, test_pct, list(range(first, first + seeds)), strategies, steps, lrs, arch, p, out, resume)
             return _report(df, seeds, out, t0)
         if tune < 0: raise ValueError(f"--tune is a number of trials per strategy, at least 0, not {tune}")
-        run = partial(tuned_comparison, n_trials=tune) if tune else compare_strategies
+        budget_kw = dict(budget=budget, max_epochs=max_epochs, patience=patience)
+        if tune and (budget == 'converge' or max_epochs or patience):
+            raise ValueError("--tune searches the number of steps among its settings, so tuned runs train for equal steps (--steps), "
+                             "not --budget converge")
+        run = partial(tuned_comparison, n_trials=tune) if tune else partial(compare_strategies, **budget_kw)
         df = run(source, arch=arch, steps=steps, lrs=lrs, bn=ifnone(bn, 'hold'), test_pct=test_pct, aug=aug, wd=wd, profile=p,
                  seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
                  **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
@@ -116,9 +124,10 @@ def _file_fingerprint(data:str=None, dataset:str=None) -> str:
 
 def _report(df:pd.DataFrame, seeds:int, out, t0:float):
     "Print the table, the seed summary and the decision guide, and save the files"
-    print(f"Data: {df.attrs['split']}")
-    cols = [c for c in ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'lr', 'bn', 'seconds', 'trainable_pct',
-                        'train_state_mb'] if c in df]
+    pr = df.attrs.get('protocol')
+    print(f"Data: {df.attrs['split']}\nBudget: {pr.describe() if pr is not None else df.attrs.get('budget', '')}")
+    cols = [c for c in ['seed', 'valid_accuracy', 'test_accuracy', 'test_macro_f1', 'gap', 'optimizer_steps', 'converged', 'lr', 'bn', 'seconds',
+                        'trainable_pct', 'train_mem_mb'] if c in df]
     with pd.option_context('display.width', 200, 'display.max_columns', 20):
         print(df[cols].to_string())
         if seeds > 1: print('\n' + seed_summary(df).round(4).to_string())
@@ -132,7 +141,10 @@ TEXT_DEFAULT = ['linear_probe', 'head_only', 'fine_tune', 'lora']
 _IMAGE_ONLY = dict(size='images have a size, texts do not', aug='augmentation transforms images',
                    bn='a transformer encoder has LayerNorm, no BatchNorm statistics to hold or train',
                    label_noise='label noise is measured on images (Lesson 11)', tune='tuning is measured on images (Lesson 9)',
-                   wd="text runs keep fastai's default weight decay (0.01), the setting every text lesson measured")
+                   wd="text runs keep fastai's default weight decay (0.01), the setting every text lesson measured",
+                   budget='text runs train for equal optimiser steps (--steps), the budget the text lessons measured',
+                   max_epochs='text runs train for equal optimiser steps (--steps), the budget the text lessons measured',
+                   patience='text runs train for equal optimiser steps (--steps), the budget the text lessons measured')
 
 def is_text(data:str=None, dataset:str=None) -> bool:
     "Does the command's input name text: a CSV file, or a bundled text dataset?"
@@ -176,7 +188,8 @@ def text_comparison(trn:pd.DataFrame, val:pd.DataFrame, tst:pd.DataFrame, strate
                 rows.append(row); rates.keep(k, row['lr'])
                 if out is not None: _save_text(rows + others, out, settings)
     res = pd.DataFrame(rows).set_index('strategy')
-    res.attrs.update(split=f"{len(trn)} train, {len(val)} validation, {len(tst)} test texts, {trn.label.nunique()} classes", seeds=list(seeds))
+    res.attrs.update(split=f"{len(trn)} train, {len(val)} validation, {len(tst)} test texts, {trn.label.nunique()} classes", seeds=list(seeds),
+                     budget=f"{ifnone(steps, 2 * p.steps)} optimiser steps each (equal steps)")
     return res
 
 def _save_text(rows:list, out:Path, settings:dict):

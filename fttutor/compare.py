@@ -21,8 +21,8 @@ from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source, ItemCache
 from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, Strategy, KeptRates, run_strategy, plot_curves
-from .stats import seed_summary, verdict_sentences
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, Strategy, Protocol, KeptRates, run_strategy, plot_curves
+from .stats import seed_summary, verdict_sentences, decision
 import fttutor.lora  # noqa: F401 (registers LoRA's strategies: `lora` is a default one)
 
 # %% auto #0
@@ -33,77 +33,72 @@ __all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
-                       arch:str=None, seed:int=None, profile=None,
-                       steps:int=None, # optimiser steps for every trained strategy (default: the profile's `steps`)
-                       seeds=None, # several seeds: every strategy runs once per seed (default: `[seed]`)
                        strategies=None, # keys of `STRATEGIES`, or `Strategy` objects (e.g. tuned ones, `fttutor.tuning.tuned_comparison`); default: `DEFAULT_STRATEGIES`
-                       lrs=None, # base learning rates to choose from on validation (default: the profile's `lrs`)
-                       bn:str='hold', # the pretrained body's BatchNorm while fine-tuning: 'hold' its statistics, or 'train' them
+                       protocol:Protocol=None, # budget, rates, BatchNorm, batch size, weight decay, augmentation, seeds (default: the profile's)
+                       arch:str=None, profile=None,
                        test_pct:float=None, # held-out test share when the folder has no test/ (default: the profile's)
-                       bs:int=None, # batch size (default: the profile's `step_bs`)
-                       aug:bool=False, # fastai's `aug_transforms` on the training batches of the trained strategies (the cached probe cannot augment)
-                       wd:float=None, # weight decay of the trained strategies (None: fastai's default, 0.01, decoupled)
                        out=None, # folder for `results.csv` (written after every run), `summary.csv`, `curves.csv` and plots; None: don't save.
                                  # A plain run into a folder that holds results writes beside it (`out-2`, ...): nothing is overwritten
                        resume:bool=False, # with `out`: keep the rows a run with the same settings and data saved there, train only the rest
                        plot:bool=True, # with `out`: also save `comparison.png` at the end
                        extra=None, # extra(run) -> dict of more columns for its row (run: from `run_strategy`), e.g. Lesson 8's `task_mb`
-                       progress:bool=True, **dls_kwargs) -> pd.DataFrame:
-    "Run each strategy under the protocol on the same data and step budget; one row per (strategy, seed)"
+                       progress:bool=True,
+                       **kwargs # `Protocol` fields that override `protocol` (steps, lrs, seeds or seed, bn, bs, wd, aug, budget, ...), then `image_dls` options (size, samples_per_class, ...)
+                      ) -> pd.DataFrame:
+    "Run each strategy under the protocol on the same data; one row per (strategy, seed)"
     p = lesson_profile(profile)
-    source, arch, seed, steps, bs, lrs = from_profile(p, dataset=source, arch=arch, seed=seed, steps=steps, step_bs=bs, lrs=lrs)
-    lrs = learning_rates(lrs)
-    given, seeds = check_strategies(strategies), list(ifnone(seeds, [seed]))
+    mine = {k: kwargs.pop(k) for k in [*Protocol.__dataclass_fields__, 'seed'] if k in kwargs}
+    pr = Protocol.from_profile(p, **mine) if protocol is None else protocol.but(**mine)
+    source, arch = from_profile(p, dataset=source, arch=arch)
+    given = check_strategies(strategies)
     names, fixed = [_key(s) for s in given], {s.key: s for s in given if isinstance(s, Strategy)}
-    if steps < 1: raise ValueError(f"steps must be at least 1, not {steps}: every trained strategy needs a budget")
-    if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
-    if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {bn!r}")
     if out is not None: out = run_folder(out, resume)
-    if aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
+    dls_kwargs = dict(kwargs)
+    if pr.aug: dls_kwargs.setdefault('batch_tfms', aug_transforms())
     items = dls_kwargs.pop('items', None)
     if items is None: items = image_items(*dataset_source(source))   # the folder is read and checked once; every run's loaders reuse it
     cache = None if 'item_tfms' in dls_kwargs else ItemCache()   # images read (valid, test) or decoded (train) once for all runs; own item_tfms: each time
-    dkw = dict(profile=p, bs=bs, test_pct=test_pct, items=items, item_cache=cache, **dls_kwargs)
+    dkw = dict(profile=p, bs=pr.bs, test_pct=test_pct, items=items, item_cache=cache, **dls_kwargs)
     dls = image_dls(source, **dkw)  # the splits checked once, before any training
     if dls.test is None: raise ValueError("There is no test set: give test_pct > 0 (--test-pct) or add a test/ folder; the test set is scored once, at the end")
-    settings = dict(dataset=str(source), data_fingerprint=items_fingerprint(items), fttutor=fttutor.__version__,
-                    arch=str(arch), steps=steps, lrs=lrs, bn=bn, bs=bs, test_pct=test_pct, aug=aug, wd=wd, profile=p.get('name'),
+    settings = dict(dataset=str(source), data_fingerprint=items_fingerprint(items), fttutor=fttutor.__version__, arch=str(arch),
+                    **{k: v for k, v in pr.settings().items() if k != 'seeds'}, test_pct=test_pct, profile=p.get('name'),
                     **({'fixed': {k: [s.label, list(s.lrs or ())] for k, s in fixed.items()}} if fixed else {}),
                     **{k: repr(v) for k, v in dls_kwargs.items()})
     def _learner(pretrained=True):
-        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=wd)
-    runs = [(s, n) for s in seeds for n in names]
+        return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=pr.wd)
+    runs = [(s, n) for s in pr.seeds for n in names]
     with locked(out):
         done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
         if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
         asked = {(name, s) for s, name in runs}
         others = [r for k, r in done.items() if k not in asked]   # rows saved for strategies or seeds not asked for now: kept
-        rows, rates = [], KeptRates(lrs)
+        rows, rates = [], KeptRates(pr.lrs)
         for s, name in (progress_bar(runs) if progress else runs):
             if (name, s) in done: row = done[name, s]
             else:
                 f = fixed.get(name)
-                run = run_strategy(f or name, _learner, steps, list(f.lrs) if f and f.lrs else rates[name], bn, s)
+                run = run_strategy(f or name, _learner, lrs=list(f.lrs) if f and f.lrs else rates[name], seed=s, protocol=pr)
                 row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
             rows.append(row)
             if name not in fixed: rates.keep(name, row['lr'])
-            if out is not None: _save_rows(rows + others, curves, out, settings, source, arch, seeds, dls.split_note)
-        df = _tidy(rows, curves, source, arch, seeds, dls.split_note)
+            if out is not None: _save_rows(rows + others, curves, out, settings, source, arch, pr, dls.split_note)
+        df = _tidy(rows, curves, source, arch, pr, dls.split_note)
         df.attrs['out'] = out
         if out is not None and plot: save_comparison(df, out, rows=False)
     return df
 
 # %% ../nbs/07_compare.ipynb #7272d939
-def _tidy(rows:list, curves:list, source, arch, seeds, split_note:str='') -> pd.DataFrame:
+def _tidy(rows:list, curves:list, source, arch, protocol:Protocol, split_note:str='') -> pd.DataFrame:
     "The result rows as a table indexed by strategy key, the learning curves and the settings in `attrs`"
     df = pd.DataFrame(rows, columns=list(dict.fromkeys([*RESULT_COLUMNS, *(k for r in rows for k in r)]))).set_index('strategy')
-    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(seeds), split=split_note,
+    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(protocol.seeds), split=split_note, protocol=protocol,
                     curves=pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True))
     return df
 
-def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, seeds, split_note:str=''):
+def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, protocol:Protocol, split_note:str=''):
     "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, each atomically, so an interrupted run keeps them"
-    df = _tidy(rows, curves, source, arch, seeds, split_note)
+    df = _tidy(rows, curves, source, arch, protocol, split_note)
     write_atomic(out/'results.csv', df.to_csv())
     write_atomic(out/'curves.csv', df.attrs['curves'].to_csv(index=False))
     write_atomic(out/'run.json', json.dumps(settings, indent=1))
@@ -238,13 +233,14 @@ def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
 def save_comparison(df:pd.DataFrame, out,
                     rows:bool=True # write `results.csv` (False: the run wrote it as it went, with the saved rows of other strategies kept)
                    ) -> list:
-    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `comparison.png` and, when there are learning curves, `curves.csv` and `curves.png` into `out`; the names written"
+    "Write `results.csv` (a row per strategy and seed), `summary.csv` (`seed_summary`), `decision.json` (`decision`), `comparison.png` and, when there are learning curves, `curves.csv` and `curves.png` into `out`; the names written"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if rows: write_atomic(out/'results.csv', df.to_csv())
     write_atomic(out/'summary.csv', seed_summary(df).to_csv())
+    write_atomic(out/'decision.json', json.dumps(decision(df), indent=1))
     ax = plot_comparison(df)
     ax.figure.savefig(out/'comparison.png', dpi=110, bbox_inches='tight'); plt.close(ax.figure)
-    curves, files = df.attrs.get('curves', pd.DataFrame()), ['results.csv', 'summary.csv', 'comparison.png']
+    curves, files = df.attrs.get('curves', pd.DataFrame()), ['results.csv', 'summary.csv', 'decision.json', 'comparison.png']
     if len(curves):
         if rows: write_atomic(out/'curves.csv', curves.to_csv(index=False))
         ax = plot_curves(curves, title=f"{df.attrs.get('dataset', '')}: learning curves")
@@ -351,25 +347,25 @@ def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
                                               f"fine-tune them with freeze_to(-{k}).")
 
 # %% ../nbs/07_compare.ipynb #2d42f28a
-def decision_guide(df:pd.DataFrame, tol:float=0.01) -> str:
-    "Plain-language advice from a `compare_strategies` table (test accuracy): the best, the cheapest near-best, the value of pretraining, and (with seeds) the verdicts"
-    n_seeds = df.seed.nunique() if 'seed' in df else 1
-    blown = sorted(set(df.index[df.diverged.astype(bool)])) if 'diverged' in df else []
-    df = df[~df.index.isin(blown)]   # a strategy that diverged on some seed has no score there: never the recommendation
-    if df.empty: return f"Every strategy diverged ({', '.join(blown)}): lower the learning rates (--lrs)."
-    verdicts = verdict_sentences(seed_summary(df)) if n_seeds > 1 else []
-    df = per_strategy(df)
-    best = df.test_accuracy.idxmax()
-    near = df[df.test_accuracy >= df.test_accuracy.max() - tol]
-    cheap = near.seconds.idxmin()
-    lines = [f"Most accurate on the test set: {best} ({df.test_accuracy[best]:.1%}, {df.seconds[best]:.0f} s, {df.trainable_pct[best]:.2f}% of parameters trained).",
-             f"Cheapest within {tol:.0%} of it: {cheap} ({df.test_accuracy[cheap]:.1%} in {df.seconds[cheap]:.0f} s)."]
-    if 'scratch' in df.index:
-        lines.append(f"Pretraining is worth {df.test_accuracy[best] - df.test_accuracy['scratch']:+.1%} test accuracy over training from scratch "
-                     f"with the same {int(df.optimizer_steps['scratch'])} optimiser steps.")
-    if blown: lines.append(f"Diverged (a loss that is not finite at every rate tried), so left out: {', '.join(blown)}.")
-    if verdicts: lines += [f"Over {n_seeds} seeds, against the linear probe:"] + [f"- {v}" for v in verdicts]
-    elif n_seeds == 1: lines.append("One seed: a difference of a point or two can be noise; several seeds (--seeds N) measure it.")
+def decision_guide(df:pd.DataFrame, conf:float=0.95) -> str:
+    "Plain-language advice from a comparison: the strategy chosen on validation with its test score beside it, pretraining's worth, and (with seeds) the verdicts"
+    d = decision(df, conf)
+    if d['recommended'] is None: return f"Every strategy diverged ({', '.join(d['diverged'])}): lower the learning rates (--lrs)."
+    s, k, b = d['strategies'], d['recommended'], d['best_on_validation']
+    pct = lambda v: 'n/a' if v is None else f"{v:.1%}"
+    lines = [f"Recommended, chosen on validation: {k} (validation {pct(s[k]['valid_accuracy_mean'])}, test {pct(s[k]['test_accuracy_mean'])}, "
+             f"{s[k]['seconds']:.0f} s, {s[k]['trainable_pct']:.2f}% of the weights trained)."]
+    if k != b: lines.append(f"The best on validation is {b} ({pct(s[b]['valid_accuracy_mean'])}); {k} is within its {conf:.0%} interval and "
+                            f"cheaper, so it is recommended ({d['rule']}).")
+    elif len(d['seeds']) > 1: lines.append(f"No cheaper strategy is within its {conf:.0%} validation interval ({', '.join(d['candidates'])} are the candidates).")
+    if 'scratch' in s and s['scratch']['test_accuracy_mean'] is not None and 'scratch' not in d['diverged']:
+        lines.append(f"Pretraining is worth {s[k]['test_accuracy_mean'] - s['scratch']['test_accuracy_mean']:+.1%} test accuracy over training from "
+                     f"scratch under the same budget.")
+    if d['diverged']: lines.append(f"Diverged (a loss that is not finite at every rate tried), so left out: {', '.join(d['diverged'])}.")
+    ok = df[~df.index.isin(d['diverged'])]
+    verdicts = verdict_sentences(seed_summary(ok)) if len(d['seeds']) > 1 else []
+    if verdicts: lines += [f"Over {len(d['seeds'])} seeds, on the test set, against the linear probe:"] + [f"- {v}" for v in verdicts]
+    elif len(d['seeds']) <= 1: lines.append("One seed: a difference of a point or two can be noise; several seeds (--seeds N) measure it.")
     return '\n'.join(lines)
 
 # %% ../nbs/07_compare.ipynb #d723ea32

@@ -21,7 +21,7 @@ from .models import *
 from .freezing import n_param_groups
 
 # %% auto #0
-__all__ = ['GroupLRRecorder', 'StepBudget', 'training_state_mb', 'HoldBatchNorm', 'probe_accuracy']
+__all__ = ['GroupLRRecorder', 'StepBudget', 'training_state_mb', 'activation_mb', 'HoldBatchNorm', 'probe_accuracy']
 
 # %% ../nbs/04_finetuning.ipynb #08966ad6
 class GroupLRRecorder(Callback):
@@ -74,6 +74,30 @@ def training_state_mb(learn:Learner) -> float:
     tensors = [p.grad for p, *_ in learn.opt.all_params(with_grad=True)]
     tensors += [v for st in learn.opt.state.values() for v in st.values() if isinstance(v, torch.Tensor)]
     return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
+def activation_mb(learn:Learner, bs:int=None # the batch size to measure at (default: the training loader's)
+                 ) -> float:
+    "Megabytes autograd keeps for the backward pass of one training batch of `learn` (weights excluded): nothing where nothing trains"
+    xb, yb = _one_valid_batch(learn, bs)   # the validation loader: no shuffling, so drawing it changes no later run
+    weights = {p.data_ptr() for p in learn.model.parameters()}
+    kept = {}
+    def pack(t):
+        if t.data_ptr() not in weights: kept[(t.data_ptr(), t.numel())] = t.numel() * t.element_size()
+        return t
+    was = learn.model.training
+    learn.model.train()
+    try:
+        with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            out = learn.model(*xb)
+            if out.requires_grad: learn.loss_func(out, *yb)
+    finally: learn.model.train(was)
+    return sum(kept.values()) / 2**20
+
+def _one_valid_batch(learn:Learner, bs:int=None) -> tuple:
+    "Inputs and targets of the first validation batch, cut to `bs` items (default: the training batch size)"
+    b = learn.dls.valid.one_batch()
+    n, bs = getattr(learn.dls, 'n_inp', len(b) - 1), bs or learn.dls.train.bs   # as fastai's Learner splits a batch
+    return tuple(o[:bs] for o in b[:n]), tuple(o[:bs] for o in b[n:])
 
 # %% ../nbs/04_finetuning.ipynb #10a73a16
 class HoldBatchNorm(Callback):

@@ -7,23 +7,24 @@ Docs: https://fttutor.github.io/fttutor/lib_protocol.html.md"""
 # %% ../nbs/lib_protocol.ipynb #9a283dfc
 from __future__ import annotations
 from typing import NamedTuple, Callable
+from dataclasses import dataclass, asdict, replace, fields
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import AttrDict, ifnone
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelFitException
 from fastai.data.core import Datasets
 from fastai.torch_core import set_seed
 from .core import *
 from .models import *
 from .features import extract_features, linear_probe
 from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
-from .finetuning import HoldBatchNorm, training_state_mb
+from .finetuning import HoldBatchNorm, StepBudget, training_state_mb, activation_mb
 
 # %% auto #0
-__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'label_scores', 'scores', 'Curve',
-           'result_row', 'Strategy', 'register_strategy', 'diverged', 'run_strategy', 'ladder', 'plot_curves',
-           'KeptRates']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'BUDGETS', 'label_scores', 'scores',
+           'Curve', 'result_row', 'Strategy', 'register_strategy', 'Protocol', 'EarlyStop', 'converged', 'diverged',
+           'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def label_scores(targs, preds) -> dict:
@@ -79,24 +80,34 @@ class Curve(Callback):
 
 # %% ../nbs/lib_protocol.ipynb #372b268c
 RESULT_COLUMNS = ['strategy', 'label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', 'train_accuracy',
-                  'gap', 'optimizer_steps', 'lr', 'lr_grid', 'bn', 'seconds', 'search_s', 'extract_s', 'trainable', 'params',
-                  'trainable_pct', 'train_state_mb', 'peak_ram_mb', 'peak_cuda_mb', 'diverged']
+                  'gap', 'budget', 'optimizer_steps', 'best_step', 'converged', 'lr', 'lr_grid', 'bn', 'seconds', 'search_s', 'extract_s',
+                  'trainable', 'params', 'trainable_pct', 'train_state_mb', 'activation_mb', 'train_mem_mb', 'peak_ram_mb', 'peak_cuda_mb', 'diverged']
 
 def result_row(strategy:str, label:str, seed:int,
                valid:dict, test:dict=None, train:dict=None, # `scores` on each split (test None: no test set)
                optimizer_steps=None, lr=None, lr_grid=(), bn:str=None, seconds:float=0., search_s:float=None, extract_s:float=0.,
-               trainable:int=0, params:int=0, train_state_mb:float=0., peak_ram_mb:float=None, peak_cuda_mb:float=None,
-               diverged:bool=False # its loss or weights became non-finite at every rate tried: no score, never a recommendation
+               trainable:int=0, # weights the strategy trains
+               params:int=0, # weights of the model it adapts, before any adapter (so a trained copy of the head is not counted twice)
+               train_state_mb:float=0., # what its updates hold: gradients and optimiser state (the probe: its cached training features)
+               activation_mb:float=0., # what autograd keeps for the backward pass of one training batch
+               peak_ram_mb:float=None, peak_cuda_mb:float=None, # the whole process's peaks during the run, for reference only
+               diverged:bool=False, # its loss or weights became non-finite at every rate tried: no score, never a recommendation
+               budget:str='', # 'converge' or 'steps' (`Protocol.budget`); '' for the probe, fitted by a solver
+               best_step=None, # the step of the weights kept (converge: the best validation loss; steps: the last step)
+               converged=None # was the validation loss flat at the end (`converged`)? None where nothing was trained by steps
               ) -> dict:
     "The one result row of the course: scores on validation, test and train, the train-validation gap, the budget and the cost"
     test, train = test or {}, train or {}
     nan = float('nan')
     row = dict(strategy=strategy, label=label, seed=seed, valid_accuracy=valid['accuracy'], valid_macro_f1=valid['macro_f1'],
                test_accuracy=test.get('accuracy', nan), test_macro_f1=test.get('macro_f1', nan), train_accuracy=train.get('accuracy', nan),
-               gap=round(train.get('accuracy', nan) - valid['accuracy'], 4), optimizer_steps=optimizer_steps if optimizer_steps is not None else nan,
+               gap=round(train.get('accuracy', nan) - valid['accuracy'], 4), budget=budget,
+               optimizer_steps=optimizer_steps if optimizer_steps is not None else nan, best_step=best_step if best_step is not None else nan,
+               converged=converged if converged is not None else nan,
                lr=lr if lr is not None else nan, lr_grid=' '.join(f'{o:.2g}' for o in lr_grid), bn=bn or '', seconds=round(seconds, 1),
                search_s=round(ifnone(search_s, seconds), 1), extract_s=round(extract_s, 1), trainable=int(trainable), params=int(params),
                trainable_pct=round(100 * trainable / params, 3) if params else nan, train_state_mb=round(train_state_mb, 1),
+               activation_mb=round(activation_mb, 1), train_mem_mb=round(train_state_mb + activation_mb, 1),
                peak_ram_mb=peak_ram_mb and round(peak_ram_mb), peak_cuda_mb=peak_cuda_mb and round(peak_cuda_mb), diverged=bool(diverged))
     return {k: row[k] for k in RESULT_COLUMNS}
 
@@ -131,14 +142,104 @@ register_strategy(
     Strategy('head_only', 'head only (frozen body, BatchNorm in eval)', lambda l, s, lr: feature_extraction_mode(l).fit_steps(s, lr), 10, bn='hold',
              family='feature extraction'),
     Strategy('fastai_freeze', "fastai freeze() (head and norm layers)", lambda l, s, lr: fastai_freeze_mode(l).fit_steps(s, lr), 10, bn='train',
-             family='feature extraction'),
+             family='feature extraction', default=False),
     Strategy('partial', 'partial: freeze_to(-2)', lambda l, s, lr, groups=2: l.partial_steps(groups, s, lr), 2,
-             knobs=dict(groups=((1, 2), 'freeze depth: the groups trained'))),
+             knobs=dict(groups=((1, 2), 'freeze depth: the groups trained')), default=False),
     Strategy('fine_tune', "fine_tune (head, then everything)", lambda l, s, lr: l.fine_tune_steps(s, lr), 2),
-    Strategy('gradual', 'gradual unfreezing (ULMFiT)', lambda l, s, lr: l.gradual_steps(s, lr), 10),
+    Strategy('gradual', 'gradual unfreezing (ULMFiT)', lambda l, s, lr: l.gradual_steps(s, lr), 10, default=False),
     Strategy('lp_ft', 'LP-FT (probe, then everything)', lambda l, s, lr: l.lp_ft(s, lr), 1),
-    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train', family='baseline'))
+    Strategy('scratch', 'from scratch (random init)', lambda l, s, lr: l.fit_steps(s, lr), 10, init='scratch', bn='train', family='baseline',
+             default=False))
 
+
+# %% ../nbs/lib_protocol.ipynb #94175d2b
+BUDGETS = ('converge', 'steps')
+
+@dataclass(frozen=True)
+class Protocol:
+    "How every strategy of a comparison trains and is chosen, in one config (as peft's `LoraConfig`); `Protocol.from_profile` fills it"
+    budget:str = 'converge' # 'converge': each phase trains until validation loss stops improving, best weights kept; 'steps': exactly `steps`
+    steps:int = 24          # optimiser steps of every trained strategy, in the 'steps' budget
+    max_epochs:int = 10     # the cap of the 'converge' budget, in passes over the training set
+    patience:int = 2        # 'converge': validation passes without a lower loss before a phase stops
+    lrs:tuple = (1e-3,)     # base learning rates; each strategy's is chosen among them on validation
+    bn:str = 'hold'         # the pretrained body's BatchNorm while training: 'hold' its statistics, or 'train' them
+    bs:int = 32             # batch size of the trained strategies
+    wd:float = None         # weight decay of the trained strategies (None: fastai's default, 0.01, decoupled)
+    aug:bool = False        # fastai's `aug_transforms` on the training batches (the cached probe cannot augment)
+    seeds:tuple = (42,)     # every strategy runs once per seed
+
+    def __post_init__(self):
+        if self.budget not in BUDGETS: raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, not {self.budget!r}")
+        for k in ('steps', 'max_epochs', 'patience', 'bs'):
+            if not isinstance(getattr(self, k), (int, np.integer)) or getattr(self, k) < 1:
+                raise ValueError(f"{k} must be a whole number of at least 1, not {getattr(self, k)!r}")
+        if self.bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' (keep the pretrained statistics) or 'train', not {self.bn!r}")
+        object.__setattr__(self, 'lrs', tuple(learning_rates(self.lrs)))
+        seeds = tuple(int(s) for s in (self.seeds if hasattr(self.seeds, '__iter__') else [self.seeds]))
+        if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {list(seeds)}")
+        object.__setattr__(self, 'seeds', seeds)
+
+    @classmethod
+    def from_profile(cls, profile=None, # a lesson profile or its name (default: `lesson_profile()`)
+                     **given # fields of `Protocol` (None: the profile's); `steps` alone means budget='steps', `seed` means seeds=[seed]
+                    ) -> Protocol:
+        "The protocol of `profile`, with the fields the caller gave"
+        p = lesson_profile(profile)
+        return cls(budget=p.get('budget', 'steps'), steps=p.steps, max_epochs=int(p.get('max_epochs', 10)), patience=int(p.get('patience', 2)),
+                   lrs=p.lrs, bs=p.step_bs, seeds=[p.seed]).but(**given)
+
+    def but(self, **given) -> Protocol:
+        "This protocol with the fields given (None: unchanged); `steps` alone means budget='steps', `seed` means seeds=[seed]"
+        given = {k: v for k, v in given.items() if v is not None}
+        if 'seed' in given: given.setdefault('seeds', [given.pop('seed')])
+        names = [f.name for f in fields(self)]
+        bad = sorted(set(given) - set(names))
+        if bad: raise TypeError(f"Protocol has no field {', '.join(bad)}; its fields: {', '.join(names)}")
+        if 'steps' in given: given.setdefault('budget', 'steps')   # a step count asks for the equal-steps budget
+        return replace(self, **given)
+
+    def cap(self, learn:Learner) -> int:
+        "The steps handed to a strategy's train function: `steps`, or `max_epochs` epochs of `learn`'s training set"
+        return self.steps if self.budget == 'steps' else self.max_epochs * max(1, len(learn.dls.train))
+
+    def describe(self) -> str:
+        "The budget in words, for tables and printed guides"
+        if self.budget == 'steps': return f"{self.steps} optimiser steps each (equal steps)"
+        return f"until validation loss stops improving (patience {self.patience}, at most {self.max_epochs} epochs, best weights kept)"
+
+    def settings(self) -> dict:
+        "Every field, as a run's settings record them (`run.json`)"
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+# %% ../nbs/lib_protocol.ipynb #37388fda
+class EarlyStop(Callback):
+    "Stop each `fit` once `patience` validation passes bring no lower loss; keep the weights of the best pass of the whole run"
+    order = Curve.order + 1   # after `Curve` has recorded the pass
+    def __init__(self, curve:Curve, patience:int=2):
+        self.curve, self.patience, self.best, self.state, self.best_step, self.seen, self.scores = curve, patience, float('inf'), None, 0, 0, None
+    def before_fit(self):
+        self.wait = 0
+        for cb in self.learn.cbs:
+            if isinstance(cb, StepBudget): cb.every = 1   # validate after every epoch
+    def after_epoch(self):
+        if len(self.curve.rows) == self.seen: return   # no validation pass this epoch
+        self.seen, row = len(self.curve.rows), self.curve.rows[-1]
+        if row['valid_loss'] < self.best:               # a non-finite loss is never better
+            self.best, self.wait, self.best_step, self.scores = row['valid_loss'], 0, row['step'], self.curve.valid_scores()
+            self.state = {k: v.detach().clone() for k, v in self.learn.model.state_dict().items()}
+        else:
+            self.wait += 1
+            if self.wait >= self.patience: raise CancelFitException()
+    def restore(self, learn:Learner):
+        "Put the kept weights back into `learn` (nothing to do when no validation pass ran)"
+        if self.state is not None: learn.model.load_state_dict(self.state)
+
+def converged(curve:pd.DataFrame, # a learning curve (`Curve.df`)
+              patience:int=2) -> bool:
+    "Was the validation loss flat at the end: its lowest value at least `patience` passes before the last?"
+    v = curve.valid_loss.to_numpy(float)
+    return bool(len(v) > patience and np.isfinite(v).any() and np.nanargmin(v) <= len(v) - 1 - patience)
 
 # %% ../nbs/lib_protocol.ipynb #dd09f799
 def _probe_run(make_learner, seed:int) -> AttrDict:
@@ -156,6 +257,7 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     k = nf * n_cls + n_cls
     row = result_row(s.key, s.label, seed, label_scores(feats[1].labels, res.preds), test, label_scores(feats[0].labels, pred(feats[0])),
                      bn='hold', seconds=m.wall_s, extract_s=m_ext.wall_s, trainable=k, params=int(rep.params.iloc[-1] - rep.params.iloc[-2]) + k,
+                     train_state_mb=np.asarray(feats[0].feats, dtype=np.float32).nbytes / 2**20,   # what its solver holds: the training features
                      peak_ram_mb=m.peak_ram_mb, peak_cuda_mb=m.peak_cuda_mb)
     return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res,
                     test_preds=(np.asarray(feats[2].labels), pred(feats[2])) if len(feats) > 2 else None)
@@ -167,46 +269,60 @@ def diverged(learn:Learner, curve:Curve) -> bool:
     losses = curve.df[['train_loss', 'valid_loss']].to_numpy(float)
     return bool(not np.isfinite(losses).all() or any(not torch.isfinite(p).all() for p in learn.model.parameters() if p.requires_grad))
 
-def run_strategy(key:str, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tuned settings, from `fttutor.tuning`)
+def run_strategy(key, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tuned settings, from `fttutor.tuning`)
                  make_learner, # make_learner(pretrained=True) -> a fresh `Learner` on fresh `DataLoaders`
-                 steps:int, # optimiser steps for every trained strategy
-                 lrs=(1e-3,), # base learning rates to choose from on validation (each times the strategy's factor)
-                 bn:str='hold', # the body's BatchNorm while training, where the strategy does not fix it: 'hold' or 'train'
-                 seed:int=42) -> AttrDict:
+                 steps:int=None, # the equal-steps budget: optimiser steps for every trained strategy (or give `protocol`)
+                 lrs=None, # base learning rates to choose from on validation (default: the protocol's; each times the strategy's factor)
+                 bn:str=None, # the body's BatchNorm while training, where the strategy does not fix it: 'hold' or 'train' (default: the protocol's)
+                 seed:int=42,
+                 protocol:Protocol=None # the budget, rates and BatchNorm in one object (default: `steps` equal steps, BatchNorm held)
+                ) -> AttrDict:
     "Run strategy `key` under the protocol: `row` (from `result_row`), the kept `learn`, its learning `curve`, and every rate's validation score"
+    if protocol is None:
+        if steps is None: raise ValueError("Give the budget: steps=N (equal optimiser steps), or protocol=Protocol(...)")
+        protocol = Protocol(budget='steps', steps=steps, lrs=ifnone(lrs, (1e-3,)), bn=ifnone(bn, 'hold'))
+    elif steps is not None: protocol = replace(protocol, budget='steps', steps=steps)
+    lrs, bn = learning_rates(ifnone(lrs, protocol.lrs)), ifnone(bn, protocol.bn)
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' (keep the pretrained statistics) or 'train', not {bn!r}")
     s = key if isinstance(key, Strategy) else STRATEGIES[key]
     key = s.key
     if s.train is None: return _probe_run(make_learner, seed)
-    bn, best, tried, search_s = s.bn or bn, None, {}, 0.
+    bn, best, tried, search_s, params = s.bn or bn, None, {}, 0., None
     for base in sorted(lrs):
         set_seed(seed, reproducible=True)
         learn, curve = make_learner(pretrained=s.init == 'pretrained'), Curve()
-        cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else [])
-        with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, steps, base * s.lr_factor)
+        params = ifnone(params, n_params(learn.model))   # the model as made, before any adapter or trained copy of its head
+        stop = EarlyStop(curve, protocol.patience) if protocol.budget == 'converge' else None
+        cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else []) + ([stop] if stop else [])
+        with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, protocol.cap(learn), base * s.lr_factor)
+        if stop: stop.restore(learn)
         search_s += m.wall_s
         bad = diverged(learn, curve)
-        valid = _NAN_SCORES if bad else curve.valid_scores()   # the budget always ends with a validation pass: no need to predict again
+        # the validation pass of the kept weights scored them already: no need to predict again
+        valid = _NAN_SCORES if bad else stop.scores if stop and stop.scores else curve.valid_scores()
         tried[base * s.lr_factor] = valid['accuracy']
         if best is None or (not bad, valid['accuracy']) > (not best.bad, best.valid['accuracy']):   # a diverged run never wins while another trained
-            best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve, bad=bad)
+            best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve, bad=bad,
+                            best_step=stop.best_step if stop and stop.scores else curve.n)
         else: del learn
     l, rep = best.learn, freeze_report(best.learn)
     test, train = (None, None) if best.bad else (scores(l, 2, keep_preds=True), scores(l, 0))   # nothing to score: it did not train
     row = result_row(key, s.label, seed, best.valid, test, train, best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
-                     trainable=int(rep.trainable.iloc[-1]), params=int(rep.params.iloc[-1]), train_state_mb=training_state_mb(l),
-                     peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb, diverged=best.bad)
+                     trainable=int(rep.trainable.iloc[-1]), params=params, train_state_mb=training_state_mb(l), activation_mb=activation_mb(l),
+                     peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb, diverged=best.bad, budget=protocol.budget,
+                     best_step=best.best_step, converged=converged(best.curve.df, protocol.patience))
     return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried,
                     test_preds=(test['targs'], test['preds']) if test else None)
 
 # %% ../nbs/lib_protocol.ipynb #433accb3
 def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: `DEFAULT_STRATEGIES`)
-           steps:int=60, lrs=(1e-3,), bn:str='hold', seed:int=42, extra=None # extra(run) -> dict of more columns (run: from `run_strategy`)
+           steps:int=None, lrs=None, bn:str=None, seed:int=42, extra=None, # extra(run) -> dict of more columns (run: from `run_strategy`)
+           protocol:Protocol=None # budget, rates and BatchNorm in one object (default: `steps` equal steps, or 60)
           ) -> pd.DataFrame:
     "Run each strategy under the protocol from a fresh learner and the same seed; one row each, curves in `attrs['curves']`"
     rows, curves = [], []
     for key in ifnone(keys, DEFAULT_STRATEGIES):
-        run = run_strategy(key, make_learner, steps, lrs, bn, seed)
+        run = run_strategy(key, make_learner, steps if protocol else ifnone(steps, 60), lrs, bn, seed, protocol)
         rows.append({**run.row, **(extra(run) if extra else {})})
         curves.append(run.curve)
     df = pd.DataFrame(rows).set_index('strategy')

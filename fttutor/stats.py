@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['paired_interval', 'seed_summary', 'verdict_sentences']
+__all__ = ['paired_interval', 'seed_summary', 'verdict_sentences', 'validation_view', 'choose', 'decision']
 
 # %% ../nbs/lib_stats.ipynb #fdd164d2
 def paired_interval(d, # paired differences (one per seed), NaN dropped
@@ -64,3 +64,46 @@ def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
         out.append(f"{k}: {a['metric']} {r['mean']:.1%}{spread} over {r.n_seeds} seed(s), {100 * r['diff']:+.1f} points against "
                    f"{a['baseline']}{_says(r, a['conf'], _WORDS)}.")
     return out
+
+# %% ../nbs/lib_stats.ipynb #1d703728
+def validation_view(df:pd.DataFrame) -> pd.DataFrame:
+    "`df` without its test columns: what every choice of the course is allowed to see"
+    return df.drop(columns=[c for c in df.columns if str(c).startswith('test_')])
+
+def choose(valid:pd.DataFrame, # from `validation_view`: one row per (strategy, seed), no test column
+           conf:float=0.95) -> dict:
+    "The recommendation, from validation only: the best validation mean, or the cheapest (in seconds) within its paired interval"
+    if any(str(c).startswith('test_') for c in valid.columns): raise ValueError("choose() sees validation only: pass validation_view(df)")
+    blown = sorted(set(valid.index[valid.diverged.astype(bool)])) if 'diverged' in valid else []
+    ok = valid[~valid.index.isin(blown)]   # a strategy that diverged on some seed has no score there: never the recommendation
+    if ok.empty: return dict(recommended=None, best=None, candidates=[], diverged=blown, rule='every strategy diverged')
+    means = ok.groupby(level=0, sort=False).valid_accuracy.mean()
+    best, n_seeds = means.idxmax(), ok.seed.nunique() if 'seed' in ok else 1
+    if n_seeds < 2: return dict(recommended=best, best=best, candidates=[best], diverged=blown, rule='one seed: the best validation accuracy')
+    wide = ok.reset_index().pivot_table(index='seed', columns=ok.index.name or 'strategy', values='valid_accuracy', aggfunc='first')
+    near = [k for k in means.index if k == best or _within(wide[k] - wide[best], conf)]
+    secs = ok.groupby(level=0, sort=False).seconds.mean()
+    return dict(recommended=secs[near].idxmin(), best=best, candidates=near, diverged=blown,
+                rule=f"the cheapest (training seconds) among the strategies whose validation accuracy is within the {conf:.0%} paired interval of the best's")
+
+def _within(d:pd.Series, conf:float) -> bool:
+    "Is zero inside the paired interval of the differences `d` (not measurably worse)?"
+    diff, half = paired_interval(d, conf)
+    return bool(not np.isnan(half) and diff + half >= 0)
+
+def decision(df:pd.DataFrame, # from `compare_strategies` (or the text comparison)
+             conf:float=0.95) -> dict:
+    "The recommendation chosen on validation (`choose`), then every strategy's validation and test means beside it: what `decision.json` holds"
+    c = choose(validation_view(df), conf)
+    g = df.groupby(level=0, sort=False)
+    cols = [k for k in ('valid_accuracy', 'test_accuracy', 'seconds', 'trainable_pct', 'train_mem_mb', 'optimizer_steps') if k in df]
+    means = g[cols].mean()
+    pr = df.attrs.get('protocol')
+    return dict(recommended=c['recommended'], chosen_on='valid_accuracy', rule=c['rule'], best_on_validation=c['best'],
+                candidates=c['candidates'], diverged=c['diverged'], seeds=[int(s) for s in dict.fromkeys(df.seed)] if 'seed' in df else [],
+                budget=pr.describe() if pr is not None else df.attrs.get('budget', ''),
+                strategies={k: {'n_seeds': int(g.size()[k]), **{f"{c2}_mean" if c2.endswith('accuracy') else c2: _num(r[c2]) for c2 in cols}}
+                            for k, r in means.iterrows()})
+
+def _num(v): return None if pd.isna(v) else round(float(v), 4)
+
