@@ -133,7 +133,7 @@ def _text_ladder(source, strategies, seeds, steps, lr, p, max_len, bs, loss) -> 
 def peft_ladder(source=None, # image dataset or folder (default: the profile's `dataset`); with `text=True`, a text dataset name
                 strategies=None, # keys of `STRATEGIES` (default: `IMAGE_RUNGS`, or `TEXT_RUNGS` for text)
                 seeds=(0,), # every strategy runs once per seed
-                steps:int=None, # optimiser steps per trained rung (default: the profile's `steps`; for text twice that, as `compare_text`)
+                steps:int=None, # equal optimiser steps per trained rung (default: the profile's `steps`; for text twice that, as `compare_text`)
                 lrs=None, # images: base rates chosen from on validation (default: the profile's); text: one base rate (default 3e-3)
                 text:bool=False, # the text ladder (drug reviews on the CPU profiles) instead of images
                 size:int=None, # images: image size (default: the profile's)
@@ -144,7 +144,7 @@ def peft_ladder(source=None, # image dataset or folder (default: the profile's `
     p = lesson_profile(profile)
     seeds = list(seeds)
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
-    if not text: return _image_ladder(source, ifnone(strategies, IMAGE_RUNGS), seeds, steps, lrs, p, size)
+    if not text: return _image_ladder(source, ifnone(strategies, IMAGE_RUNGS), seeds, ifnone(steps, p.steps), lrs, p, size)   # equal steps per rung
     lr = learning_rates(ifnone(lrs, 3e-3))[0]
     return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, lr, p, max_len, bs, loss)
 

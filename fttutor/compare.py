@@ -256,8 +256,7 @@ def blog_table(df:pd.DataFrame, # from `compare_strategies`
     "The blog post's comparison table with measured values: test accuracy, cost, data needed, trainable share (means over seeds)"
     df = per_strategy(df)
     t = pd.DataFrame({'test accuracy': (100 * df.test_accuracy).round(1).astype(str) + '%',
-                      'cost': [f"{s:.0f} s, {m:.0f} MB peak RAM, {t:.0f} MB training state"
-                               for s, m, t in zip(df.seconds, df.peak_ram_mb, df.train_state_mb)],
+                      'cost': [f"{s:.0f} s, {m:.0f} MB to train (updates and activations)" for s, m in zip(df.seconds, df.train_mem_mb)],
                       'data needed': [data_needed.get(i, 'not measured') if data_needed is not None else 'not measured' for i in df.index],
                       'trainable share': [f"{v:.2f}%" for v in df.trainable_pct]}, index=df.index)
     return t
@@ -270,7 +269,7 @@ def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (
                     bn:str='hold', profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
     "Test accuracy and train-validation gap vs labelled examples per class, same step budget at every k: one row per (strategy, k, seed)"
     p = lesson_profile(profile)
-    source = ifnone(source, p.dataset)
+    source, steps = ifnone(source, p.dataset), ifnone(steps, p.steps)   # equal steps at every k: the budget is no function of the data size
     items = image_items(*dataset_source(source))   # checked once for every (k, seed)
     n_cls = items.label.nunique()
     rows, runs = [], [(k, s) for k in ks for s in seeds]

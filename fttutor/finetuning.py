@@ -84,13 +84,15 @@ def activation_mb(learn:Learner, bs:int=None # the batch size to measure at (def
     def pack(t):
         if t.data_ptr() not in weights: kept[(t.data_ptr(), t.numel())] = t.numel() * t.element_size()
         return t
-    was = learn.model.training
+    was, buffers = learn.model.training, {k: v.clone() for k, v in learn.model.state_dict().items() if 'running_' in k or 'num_batches' in k}
     learn.model.train()
-    try:
-        with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    try:   # a measurement that changes nothing: BatchNorm statistics put back, the random state (dropout) forked
+        with torch.random.fork_rng(devices=[]), torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             out = learn.model(*xb)
             if out.requires_grad: learn.loss_func(out, *yb)
-    finally: learn.model.train(was)
+    finally:
+        learn.model.train(was)
+        learn.model.load_state_dict(buffers, strict=False)
     return sum(kept.values()) / 2**20
 
 def _one_valid_batch(learn:Learner, bs:int=None) -> tuple:

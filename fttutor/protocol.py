@@ -280,9 +280,9 @@ def run_strategy(key, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tu
     "Run strategy `key` under the protocol: `row` (from `result_row`), the kept `learn`, its learning `curve`, and every rate's validation score"
     if protocol is None:
         if steps is None: raise ValueError("Give the budget: steps=N (equal optimiser steps), or protocol=Protocol(...)")
-        protocol = Protocol(budget='steps', steps=steps, lrs=ifnone(lrs, (1e-3,)), bn=ifnone(bn, 'hold'))
+        protocol = Protocol(budget='steps', steps=steps, bn=ifnone(bn, 'hold'))
     elif steps is not None: protocol = replace(protocol, budget='steps', steps=steps)
-    lrs, bn = learning_rates(ifnone(lrs, protocol.lrs)), ifnone(bn, protocol.bn)
+    lrs, bn = list(protocol.lrs if lrs is None else [lrs] if isinstance(lrs, (int, float)) else lrs), ifnone(bn, protocol.bn)
     if bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' (keep the pretrained statistics) or 'train', not {bn!r}")
     s = key if isinstance(key, Strategy) else STRATEGIES[key]
     key = s.key

@@ -210,7 +210,8 @@ def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
         cms[('linear_probe', v)] = cm = confusion((y_tst, p_tst), trn.vocab)
         rows.append(dict(**result_row('linear_probe', 'linear probe (frozen embeddings)', seed, label_scores(y_val, res.preds), label_scores(y_tst, p_tst),
                                       label_scores(trn.labels, pred(trn)), bn='', seconds=m_ext.wall_s + m.wall_s, extract_s=m_ext.wall_s, trainable=k,
-                                      params=n_enc + k, peak_ram_mb=max(m_ext.peak_ram_mb, m.peak_ram_mb)), variant=v, **_recall_cols(cm)))
+                                      params=n_enc + k, train_state_mb=np.asarray(trn.feats, dtype=np.float32).nbytes / 2**20,
+                                      peak_ram_mb=max(m_ext.peak_ram_mb, m.peak_ram_mb)), variant=v, **_recall_cols(cm)))
     return rows, cms
 
 # %% ../nbs/05_text.ipynb #054ef909
@@ -259,5 +260,5 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
 def _tidy_text(df:pd.DataFrame) -> pd.DataFrame:
     recall = [c for c in df.columns if c.startswith('recall ')]
     cols = ['label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', *recall, 'gap', 'optimizer_steps', 'lr', 'seconds',
-            'trainable', 'trainable_pct', 'train_state_mb', 'peak_ram_mb']
+            'trainable', 'trainable_pct', 'train_state_mb', 'train_mem_mb', 'diverged']
     return df.set_index(['strategy', 'variant'])[cols]

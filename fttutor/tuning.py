@@ -178,7 +178,7 @@ def tuning_effect(strategies=('linear_probe', 'head_only', 'fine_tune', 'lora'),
                   n_trials:int=8, seeds=(0, 1), steps:int=None, profile=None, conf:float=0.95) -> pd.DataFrame:
     "The same strategies compared untuned and tuned (`tuned_comparison`): test accuracy, paired change and rank both ways"
     p = lesson_profile(profile)
-    kw = dict(seeds=list(seeds), steps=steps, profile=p, progress=False)
+    kw = dict(seeds=list(seeds), steps=ifnone(steps, p.steps), profile=p, progress=False)   # tuned and untuned at the same equal-steps budget
     untuned = compare_strategies(source, strategies=list(strategies), **kw)
     tunable, fixed = [s for s in strategies if s in SPACES], [s for s in strategies if s not in SPACES]
     tuned = tuned_comparison(source, n_trials, strategies=tunable, **kw) if tunable else untuned.iloc[:0]
