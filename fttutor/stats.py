@@ -9,9 +9,12 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['paired_interval', 'seed_summary', 'verdict_sentences', 'validation_view', 'choose', 'decision']
+__all__ = ['UNDERPOWERED', 'paired_interval', 'paired_bootstrap', 'seed_summary', 'verdict_sentences', 'validation_view',
+           'choose', 'decision']
 
 # %% ../nbs/lib_stats.ipynb #fdd164d2
+UNDERPOWERED = 0.05   # a half-width (5 points) above which an interval that includes zero decides nothing
+
 def paired_interval(d, # paired differences (one per seed), NaN dropped
                     conf:float=0.95) -> tuple:
     "`(mean, half-width)` of the `conf` t-interval of the mean of `d`; the half-width is NaN for fewer than two values"
@@ -20,42 +23,72 @@ def paired_interval(d, # paired differences (one per seed), NaN dropped
     half = student_t.ppf((1 + conf) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
     return d.mean(), half
 
-def _verdict(diff:float, half:float, n:int) -> str:
-    if n < 2 or np.isnan(half): return 'one seed'
-    return 'better' if diff - half > 0 else 'worse' if diff + half < 0 else 'tie'
+def paired_bootstrap(d:np.ndarray, # per-item differences, one row per seed and one column per test item (e.g. hits of a minus hits of b)
+                     conf:float=0.95, n_boot:int=2000, seed:int=0) -> tuple:
+    "`(mean, low, high, se)`: the percentile interval of the mean difference, resampling seeds and test items together"
+    d = np.asarray(d, dtype=float)
+    rng = np.random.default_rng(seed)
+    n_s, n_i = d.shape
+    ws = rng.multinomial(n_s, np.full(n_s, 1 / n_s), size=n_boot)   # how often each seed is drawn, per resample
+    wi = rng.multinomial(n_i, np.full(n_i, 1 / n_i), size=n_boot)   # and each test item
+    boot = ((ws @ d) * wi).sum(1) / (n_s * n_i)
+    lo, hi = np.quantile(boot, [(1 - conf) / 2, (1 + conf) / 2])
+    return d.mean(), lo, hi, boot.std(ddof=1)
+
+def _verdict(lo:float, hi:float, n:int) -> str:
+    if n < 2 or np.isnan(lo): return 'one seed'
+    return 'better' if lo > 0 else 'worse' if hi < 0 else 'underpowered' if (hi - lo) / 2 > UNDERPOWERED else 'tie'
+
+def _hits(res:pd.DataFrame, k:str, seeds) -> np.ndarray:
+    "Strategy `k`'s `test_hits` as a 0/1 array, one row per seed in `seeds` (None when any is missing or they differ in length)"
+    by = dict(zip(res.seed[res.strategy == k], res.test_hits[res.strategy == k]))
+    rows = [by.get(s) for s in seeds]
+    if any(not isinstance(r, str) or not r for r in rows) or len({len(r) for r in rows}) != 1: return None
+    return np.array([[c == '1' for c in r] for r in rows], dtype=np.int8)
 
 def seed_summary(res:pd.DataFrame, # one row per (strategy, seed), indexed by strategy key, with `seed` and `metric`
                  metric:str='test_accuracy', baseline:str='linear_probe', # strategy key to compare every other with
                  conf:float=0.95) -> pd.DataFrame:
-    "Per strategy: mean and std of `metric` over seeds, and the paired difference from `baseline` (same seeds) with its t-interval"
+    "Per strategy: mean and std of `metric` over seeds, and the paired difference from `baseline` (same seeds) with its interval and verdict"
     res = res.rename_axis('strategy').reset_index()
     wide = res.pivot_table(index='seed', columns='strategy', values=metric, aggfunc='first')
     labels = dict(zip(res.strategy, res.label)) if 'label' in res else {}
+    items = metric == 'test_accuracy' and 'test_hits' in res
     rows = []
     for k in dict.fromkeys(res.strategy):
         v = wide[k].dropna()
         row = dict(strategy=k, label=labels.get(k, k), n_seeds=len(v), mean=v.mean(), std=v.std(ddof=1) if len(v) > 1 else np.nan)
         if baseline in wide and k != baseline:
             d = (wide[k] - wide[baseline]).dropna()
-            diff, half = paired_interval(d, conf)
-            row.update(diff=diff, ci_low=diff - half, ci_high=diff + half, verdict=_verdict(diff, half, len(d)))
+            a, b = (_hits(res, o, list(d.index)) for o in (k, baseline)) if items else (None, None)
+            if a is not None and b is not None and a.shape == b.shape:
+                diff, lo, hi, se = paired_bootstrap(a - b, conf)
+                how = 'bootstrap over seeds and test items'
+            else:
+                diff, half = paired_interval(d, conf)
+                lo, hi, se, how = diff - half, diff + half, half / 2.0 if len(d) > 1 else np.nan, 't-interval over seeds'
+            row.update(diff=diff, ci_low=lo, ci_high=hi, mde=2.8 * se, interval=how, verdict=_verdict(lo, hi, len(d)))
         rows.append(row)
     out = pd.DataFrame(rows).set_index('strategy')
     out.attrs.update(metric=metric, baseline=baseline, conf=conf)
     return out
 
 # %% ../nbs/lib_stats.ipynb #38925c09
-_WORDS = {'better': 'better', 'worse': 'worse', 'tie': 'a tie', 'one seed': 'one seed, so no interval and no ranking'}
-_INTERVAL = dict(better='the whole interval is above zero', worse='the whole interval is below zero', tie='the interval includes zero')
+_WORDS = {'better': 'better', 'worse': 'worse', 'tie': 'a tie', 'one seed': 'one seed, so no interval and no ranking',
+          'underpowered': 'underpowered'}
+_INTERVAL = dict(better='the whole interval is above zero', worse='the whole interval is below zero',
+                 tie=f'the interval includes zero and is narrower than ±{100 * UNDERPOWERED:.0f} points',
+                 underpowered=f'the interval includes zero but is wider than ±{100 * UNDERPOWERED:.0f} points, so it cannot tell a tie '
+                              f'from a real difference: more seeds or a larger test set would')
 
 def _says(r, conf:float, words:dict) -> str:
     "The interval of summary row `r` in brackets (none for one seed), then `words[r.verdict]` and why, from where the interval lies"
     ci = '' if r.verdict == 'one seed' else f" ({conf:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
-    return f"{ci}: {words[r.verdict]}" + (f": {_INTERVAL[r.verdict]}" if r.verdict in _INTERVAL else '')
+    return f"{ci}: {words.get(r.verdict, _WORDS[r.verdict])}" + (f": {_INTERVAL[r.verdict]}" if r.verdict in _INTERVAL else '')
 
 def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
                      ) -> list:
-    "One sentence per strategy against the baseline, computed from the summary's numbers"
+    "One sentence per strategy against the baseline, computed from the summary's numbers, and a word on many comparisons"
     a = summary.attrs
     out = []
     for k, r in summary.drop(index=a['baseline'], errors='ignore').iterrows():
@@ -63,6 +96,8 @@ def verdict_sentences(summary:pd.DataFrame # from `seed_summary`
         spread = '' if pd.isna(r['std']) else f" ± {r['std']:.1%}"
         out.append(f"{k}: {a['metric']} {r['mean']:.1%}{spread} over {r.n_seeds} seed(s), {100 * r['diff']:+.1f} points against "
                    f"{a['baseline']}{_says(r, a['conf'], _WORDS)}.")
+    n = sum(1 for _, r in summary.iterrows() if r.get('verdict') not in (None, 'one seed') and not pd.isna(r.get('verdict')))
+    if n > 1: out.append(f"{n} comparisons at {a['conf']:.0%} each: about {n * (1 - a['conf']):.1f} of their intervals can miss by chance.")
     return out
 
 # %% ../nbs/lib_stats.ipynb #1d703728
@@ -82,9 +117,14 @@ def choose(valid:pd.DataFrame, # from `validation_view`: one row per (strategy, 
     if n_seeds < 2: return dict(recommended=best, best=best, candidates=[best], diverged=blown, rule='one seed: the best validation accuracy')
     wide = ok.reset_index().pivot_table(index='seed', columns=ok.index.name or 'strategy', values='valid_accuracy', aggfunc='first')
     near = [k for k in means.index if k == best or _within(wide[k] - wide[best], conf)]
-    secs = ok.groupby(level=0, sort=False).seconds.mean()
-    return dict(recommended=secs[near].idxmin(), best=best, candidates=near, diverged=blown,
-                rule=f"the cheapest (training seconds) among the strategies whose validation accuracy is within the {conf:.0%} paired interval of the best's")
+    cost = 'train_mem_mb' if 'train_mem_mb' in ok and ok.train_mem_mb.notna().all() else 'seconds'
+    c = ok.groupby(level=0, sort=False)[cost].mean()
+    return dict(recommended=c[near].idxmin(), best=best, candidates=near, diverged=blown,
+                rule=f"the cheapest to train ({_COST[cost]}) among the strategies whose validation accuracy is within the {conf:.0%} "
+                     f"paired interval of the best's")
+
+_COST = dict(train_mem_mb='the memory its training holds: gradients, optimiser state, activations; unlike seconds, the same on every run',
+             seconds='training seconds')
 
 def _within(d:pd.Series, conf:float) -> bool:
     "Is zero inside the paired interval of the differences `d` (not measurably worse)?"

@@ -23,7 +23,7 @@ from .core import *
 from .models import *
 from .data import text_df
 from .features import masked_mean, embed_texts, linear_probe
-from .protocol import result_row, label_scores, ladder, KeptRates
+from .protocol import result_row, label_scores, hits, ladder, KeptRates
 import fttutor.finetuning  # noqa: F401 (registers Learner.fit_steps and friends)
 
 # %% auto #0
@@ -211,7 +211,7 @@ def _probe_rows(train, valid, test, model, max_len, variants, seed) -> tuple:
         rows.append(dict(**result_row('linear_probe', 'linear probe (frozen embeddings)', seed, label_scores(y_val, res.preds), label_scores(y_tst, p_tst),
                                       label_scores(trn.labels, pred(trn)), bn='', seconds=m_ext.wall_s + m.wall_s, extract_s=m_ext.wall_s, trainable=k,
                                       params=n_enc + k, train_state_mb=np.asarray(trn.feats, dtype=np.float32).nbytes / 2**20,
-                                      peak_ram_mb=max(m_ext.peak_ram_mb, m.peak_ram_mb)), variant=v, **_recall_cols(cm)))
+                                      peak_ram_mb=max(m_ext.peak_ram_mb, m.peak_ram_mb), test_hits=hits(y_tst, p_tst)), variant=v, **_recall_cols(cm)))
     return rows, cms
 
 # %% ../nbs/05_text.ipynb #054ef909
@@ -239,7 +239,7 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
     if bad: raise ValueError(f"Unknown variant {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
     rows, cms = _probe_rows(train, valid, test, text_model, max_len, variants, seed) if probe else ([], {})
     learners, rates = {}, KeptRates(ifnone(lrs, lr))
-    for v in progress_bar(variants):
+    for v in progress_bar(variants, leave=False):
         def _extra(run):
             learn, key = run.learn, run.row['strategy']
             cm = cms[(key, v)] = confusion(run.test_preds, learn.dls.vocab)   # the test predictions the run scored, not predicted again
@@ -260,5 +260,5 @@ def compare_text(train=None, valid=None, test=None, # DataFrames with `text` and
 def _tidy_text(df:pd.DataFrame) -> pd.DataFrame:
     recall = [c for c in df.columns if c.startswith('recall ')]
     cols = ['label', 'seed', 'valid_accuracy', 'valid_macro_f1', 'test_accuracy', 'test_macro_f1', *recall, 'gap', 'optimizer_steps', 'lr', 'seconds',
-            'trainable', 'trainable_pct', 'train_state_mb', 'train_mem_mb', 'diverged']
+            'trainable', 'trainable_pct', 'train_state_mb', 'train_mem_mb', 'diverged', 'test_hits']
     return df.set_index(['strategy', 'variant'])[cols]

@@ -169,7 +169,7 @@ def tuned_comparison(source=None, # image dataset or folder (default: the profil
     dls_kw.setdefault('items', image_items(*dataset_source(source)))
     first = list(ifnone(seeds, [seed]))[0]
     tuned = {k: tuned_strategy(k, tune_strategy(k, source, n_trials, steps, lrs=lrs, seed=first, profile=p, bn=bn, bs=bs, progress=False,
-                                                **dls_kw).settings) for k in (progress_bar(todo) if progress else todo)}
+                                                **dls_kw).settings) for k in (progress_bar(todo, leave=False) if progress else todo)}
     return compare_strategies(source, seeds=seeds, strategies=[tuned.get(k, k) for k in names], steps=steps, lrs=lrs, bn=bn, profile=p, bs=bs,
                               progress=progress, **{k: v for k, v in kwargs.items() if k != 'items'}, items=dls_kw['items'])
 

@@ -193,7 +193,7 @@ def test_seeds_write_a_row_per_strategy_and_seed_and_a_summary(tmp_path):
     summ = pd.read_csv(out/'summary.csv', index_col=0)
     assert list(summ.index) == ['linear_probe', 'head_only']
     assert {'n_seeds', 'mean', 'std', 'diff', 'ci_low', 'ci_high', 'verdict'} <= set(summ.columns)
-    assert summ.loc['head_only', 'n_seeds'] == 2 and summ.loc['head_only', 'verdict'] in ('better', 'worse', 'tie')
+    assert summ.loc['head_only', 'n_seeds'] == 2 and summ.loc['head_only', 'verdict'] in ('better', 'worse', 'tie', 'underpowered')
     assert 'against the linear probe' in r.stdout
     _clean_error(_run('--data', str(tmp_path/'imgs'), '--seeds', '0', '--out', str(tmp_path/'o2')), '--seeds must be at least 1')
 

@@ -172,15 +172,27 @@ def problems(fn:Path, flags:set) -> list:
         errs = [o for o in c.get('outputs', []) if o['output_type'] == 'error']
         first = _src(c).splitlines()[0][:60] if _src(c) else ''
         if errs: out.append(f'cell {i} ({first!r}) saved an error: {errs[0].get("ename")}')
+        junk = [debris(o) for o in c.get('outputs', []) if debris(o)]
+        if junk: out.append(f'cell {i} ({first!r}) saved {junk[0]}')
         elif should_show(c) and not c.get('outputs'): out.append(f'cell {i} ({first!r}) shows nothing')
     return out
 
+def debris(o:dict) -> str:
+    "What kind of progress debris output `o` is ('' if none): a fastprogress bar, an empty fastprogress table, a model-loading bar"
+    data = o.get('data', {})
+    html, text = ''.join(data.get('text/html', '')), ''.join(data.get('text/plain', ''))
+    if '<progress' in html and re.fullmatch(r'\s*(<div>)?\s*<progress[^>]*></progress>[^<]*(</div>)?\s*', html): return 'a progress bar'
+    if 'class="fastprogress"' in html and '<tbody></tbody>' in html: return 'an empty progress table'
+    if 'Loading weights' in text or 'Loading weights' in ''.join(o.get('text', '')): return "a 'Loading weights' bar"
+    return ''
+
 # --- executing ---
 def _trim(nb:dict):
-    "Drop progress-bar noise from stderr; keep every other output"
+    "Drop progress-bar noise from stderr and progress debris (finished bars, empty progress tables); keep every other output"
     for c in nb['cells']:
         keep = []
         for o in c.get('outputs', []):
+            if o['output_type'] in ('display_data', 'update_display_data') and debris(o): continue
             if o['output_type'] == 'stream' and o['name'] == 'stderr':
                 text = ''.join(o['text']).replace('\r', '\n')
                 lines = [l for l in text.split('\n') if l.strip() and not TQDM.match(l)]
