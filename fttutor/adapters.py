@@ -15,7 +15,7 @@ from fastcore.basics import ifnone, patch
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from peft import IA3Config, PromptTuningConfig, PromptTuningInit, TaskType, PeftModel
-from .protocol import Strategy, register_strategy
+from .protocol import Strategy, register_strategy, strategy_color
 from .lora import lora_targets, save_lora, named_head, add_adapters, body_of, model_type
 from .core import lesson_profile, learning_rates
 from .data import text_dataset, text_splits
@@ -162,14 +162,18 @@ def adapter_table(df:pd.DataFrame # from `peft_ladder`
 
 def plot_adapters(df:pd.DataFrame, # from `peft_ladder`
                   metric:str='test_accuracy', ax=None, title:str=None):
-    "Test `metric` (mean ± std over seeds) against the share of weights trained, each point labelled with the task's file size"
+    "Test `metric` against the share of weights trained: the mean and, with seeds, its 95% interval; each task's file size in the legend"
+    from scipy.stats import t as student_t
     ax, t = ax or plt.subplots(figsize=(8, 4.5))[1], adapter_table(df)
-    for (k, r), c in zip(t.iterrows(), plt.cm.tab10.colors):
-        ax.errorbar(r.trainable_pct, r[metric], yerr=0 if pd.isna(r[f'{metric}_std']) else r[f'{metric}_std'], fmt='o', color=c, capsize=3, label=k)
-        ax.annotate(f" {k}: {r.task_mb:.2g} MB", (r.trainable_pct, r[metric]), fontsize=8)
-    ax.set_xscale('log'); ax.set_xlabel('trainable share of the weights (%)'); ax.set_ylabel(f"{metric.replace('_', ' ')} (mean ± std)")
-    ax.set_title(title or f"The PEFT ladder: {len(t)} strategies, {int(t.seeds.max())} seed(s), {int(t.optimizer_steps.max())} steps")
-    ax.legend(fontsize=8, loc='lower right'); ax.margins(x=0.2)
+    seeded = t.seeds.min() > 1
+    for k, r in t.iterrows():
+        half = student_t.ppf(0.975, r.seeds - 1) * r[f'{metric}_std'] / np.sqrt(r.seeds) if r.seeds > 1 else None
+        ax.errorbar(r.trainable_pct, r[metric], yerr=half, fmt='o', color=strategy_color(k), capsize=3, label=f"{k}: {r.task_mb:.2g} MB per task")
+    ax.set_xscale('log'); ax.set_xlabel('trainable share of the weights (%, log scale)')
+    ax.set_ylabel(metric.replace('_', ' ') + (' (mean, 95% interval)' if seeded else ' (one seed)'))
+    ax.set_title(title or f"The PEFT ladder: {len(t)} strategies, {int(t.seeds.max())} seed(s)")
+    ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.01, 1), borderaxespad=0)   # beside the axes: it never covers a point
+    ax.margins(x=0.15, y=0.15); ax.grid(alpha=0.3)
     return ax
 
 def adapter_verdict(df:pd.DataFrame, # from `peft_ladder`

@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lib_cli.html.md"""
 
 # %% ../nbs/lib_cli.ipynb #d1475d7d
 from __future__ import annotations
-import sys, time, json, hashlib
+import sys, time, hashlib
 import fttutor
 from functools import partial
 from pathlib import Path
@@ -16,12 +16,11 @@ from fastcore.basics import ifnone
 from fastcore.script import store_true
 from .core import cli, lesson_profile, learning_rates, offline_mode, OfflineError
 from .data import text_df, text_dataset, text_splits
-from .protocol import KeptRates
 from .text import compare_text
 from .stats import seed_summary
 from .data import IMAGE_DATASETS
-from .compare import (compare_strategies, check_strategies, strategy_table, decision_guide, save_comparison, cli_message,
-                             run_folder, saved_rows, write_atomic, locked)
+from .compare import compare_strategies, check_strategies, strategy_table, decision_guide, save_comparison, cli_message
+from .results import run_folder, run_comparison
 from .tuning import tuned_comparison
 import fttutor.adapters  # noqa: F401 (IA3 and prompt tuning in the registry: --strategies ia3)
 
@@ -169,30 +168,15 @@ def text_table(data:str=None, dataset:str=None, text_col:str='text', label_col:s
 # %% ../nbs/lib_cli.ipynb #03b6c5c3
 def text_comparison(trn:pd.DataFrame, val:pd.DataFrame, tst:pd.DataFrame, strategies=None, seeds=(42,), steps:int=None, lrs=None,
                     text_model:str=None, profile=None, out:Path=None, resume:bool=False, settings:dict=None) -> pd.DataFrame:
-    "`compare_text` once per (strategy, seed): rates chosen on validation at the first seed and kept; rows saved to `out` as they come"
+    "`compare_text` once per (strategy, seed) through the one runner (`run_comparison`): rates chosen on validation at the first seed and kept"
     p = lesson_profile(profile)
     names = check_strategies(ifnone(strategies, TEXT_DEFAULT), images=False)
     bad = [k for k in names if k not in TEXT_STRATEGIES]
     if bad: raise ValueError(f"{', '.join(bad)} is not measured on text; choose from {', '.join(TEXT_STRATEGIES)}")
-    with locked(out):
-        done = saved_rows(out, settings) if resume and out is not None else {}
-        others = [r for k, r in done.items() if k not in {(n, s) for s in seeds for n in names}]   # other strategies' saved rows: kept
-        rows, rates = [], KeptRates(ifnone(lrs, p.lrs))
-        for s in seeds:
-            for k in names:
-                if (k, s) in done: row = done[k, s]
-                else:
-                    df = compare_text(trn, val, tst, strategies=[] if k == 'linear_probe' else [k], variants=['plain'], probe=k == 'linear_probe',
-                                      lrs=rates[k], seed=s, profile=p, steps=steps, text_model=text_model)
-                    row = {**df.reset_index().drop(columns='variant').iloc[0].to_dict(), 'bn': ''}
-                rows.append(row); rates.keep(k, row['lr'])
-                if out is not None: _save_text(rows + others, out, settings)
-    res = pd.DataFrame(rows).set_index('strategy')
-    res.attrs.update(split=f"{len(trn)} train, {len(val)} validation, {len(tst)} test texts, {trn.label.nunique()} classes", seeds=list(seeds),
-                     budget=f"{ifnone(steps, 2 * p.steps)} optimiser steps each (equal steps)")
-    return res
-
-def _save_text(rows:list, out:Path, settings:dict):
-    "The text rows so far and the run's settings, each written atomically"
-    write_atomic(out/'results.csv', pd.DataFrame(rows).set_index('strategy').to_csv())
-    write_atomic(out/'run.json', json.dumps(settings, indent=1))
+    def _run_one(k, seed, lrs):
+        df = compare_text(trn, val, tst, strategies=[] if k == 'linear_probe' else [k], variants=['plain'], probe=k == 'linear_probe',
+                          lrs=lrs, seed=seed, profile=p, steps=steps, text_model=text_model)
+        return {**df.reset_index().drop(columns='variant').iloc[0].to_dict(), 'bn': ''}, None
+    attrs = dict(split=f"{len(trn)} train, {len(val)} validation, {len(tst)} test texts, {trn.label.nunique()} classes", seeds=list(seeds),
+                 budget=f"{ifnone(steps, 2 * p.steps)} optimiser steps each (equal steps)")
+    return run_comparison(_run_one, names, list(seeds), ifnone(lrs, p.lrs), (), out, resume, settings, attrs, progress=False)

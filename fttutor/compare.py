@@ -6,10 +6,7 @@ Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 
 # %% ../nbs/07_compare.ipynb #fd132662
 from __future__ import annotations
-import os, json, errno, hashlib
-from contextlib import contextmanager
-try: import fcntl   # POSIX file locks (Colab, Kaggle, Linux, macOS); elsewhere runs are not locked
-except ImportError: fcntl = None
+import json, errno
 import fttutor
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -21,15 +18,15 @@ from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source, ItemCache
 from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, CURVE_COLUMNS, Strategy, Protocol, KeptRates, run_strategy, plot_curves
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, Strategy, Protocol, KeptRates, run_strategy, plot_curves, strategy_color
 from .stats import seed_summary, verdict_sentences, decision
+from .results import run_folder, write_atomic, items_fingerprint, run_comparison
 import fttutor.lora  # noqa: F401 (registers LoRA's strategies: `lora` is a default one)
 
 # %% auto #0
-__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'writable_folder', 'run_folder', 'write_atomic', 'locked',
-           'items_fingerprint', 'saved_rows', 'per_strategy', 'plot_comparison', 'save_comparison', 'blog_table',
-           'data_efficiency', 'summarise_efficiency', 'plot_data_efficiency', 'examples_needed', 'crossing',
-           'layer_probe', 'recommend_freeze', 'decision_guide', 'cli_message']
+__all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'per_strategy', 'plot_comparison', 'save_comparison',
+           'blog_table', 'sweep', 'data_efficiency', 'summarise_efficiency', 'plot_sweep', 'plot_data_efficiency',
+           'examples_needed', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide', 'cli_message']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
@@ -67,42 +64,13 @@ def compare_strategies(source=None, # dataset name or image folder (default: the
                     **{k: repr(v) for k, v in dls_kwargs.items()})
     def _learner(pretrained=True):
         return transfer_learner(image_dls(source, **dkw), arch, pretrained=pretrained, fp16=mixed_precision(None, p), wd=pr.wd)
-    runs = [(s, n) for s in pr.seeds for n in names]
-    with locked(out):
-        done, curves = (saved_rows(out, settings) if resume and out is not None else {}), []
-        if done and (out/'curves.csv').exists() and (out/'curves.csv').stat().st_size: curves.append(pd.read_csv(out/'curves.csv'))
-        asked = {(name, s) for s, name in runs}
-        others = [r for k, r in done.items() if k not in asked]   # rows saved for strategies or seeds not asked for now: kept
-        rows, rates = [], KeptRates(pr.lrs)
-        for s, name in (progress_bar(runs, leave=False) if progress else runs):
-            if (name, s) in done: row = done[name, s]
-            else:
-                f = fixed.get(name)
-                run = run_strategy(f or name, _learner, lrs=list(f.lrs) if f and f.lrs else rates[name], seed=s, protocol=pr)
-                row = {**run.row, **(extra(run) if extra else {})}; curves.append(run.curve)
-            rows.append(row)
-            if name not in fixed: rates.keep(name, row['lr'])
-            if out is not None: _save_rows(rows + others, curves, out, settings, source, arch, pr, dls.split_note)
-        df = _tidy(rows, curves, source, arch, pr, dls.split_note)
-        df.attrs['out'] = out
-        if out is not None and plot: save_comparison(df, out, rows=False)
-    return df
-
-# %% ../nbs/07_compare.ipynb #7272d939
-def _tidy(rows:list, curves:list, source, arch, protocol:Protocol, split_note:str='') -> pd.DataFrame:
-    "The result rows as a table indexed by strategy key, the learning curves and the settings in `attrs`"
-    df = pd.DataFrame(rows, columns=list(dict.fromkeys([*RESULT_COLUMNS, *(k for r in rows for k in r)]))).set_index('strategy')
-    df.attrs.update(dataset=str(source), arch=str(arch), seeds=list(protocol.seeds), split=split_note, protocol=protocol,
-                    curves=pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True))
-    return df
-
-def _save_rows(rows:list, curves:list, out:Path, settings:dict, source, arch, protocol:Protocol, split_note:str=''):
-    "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, each atomically, so an interrupted run keeps them"
-    df = _tidy(rows, curves, source, arch, protocol, split_note)
-    write_atomic(out/'results.csv', df.to_csv())
-    write_atomic(out/'curves.csv', df.attrs['curves'].to_csv(index=False))
-    write_atomic(out/'run.json', json.dumps(settings, indent=1))
-
+    def _run_one(name, seed, lrs):
+        f = fixed.get(name)
+        run = run_strategy(f or name, _learner, lrs=list(f.lrs) if f and f.lrs else lrs, seed=seed, protocol=pr)
+        return {**run.row, **(extra(run) if extra else {})}, run.curve
+    attrs = dict(dataset=str(source), arch=str(arch), seeds=list(pr.seeds), split=dls.split_note, protocol=pr)
+    return run_comparison(_run_one, names, pr.seeds, pr.lrs, fixed, out, resume, settings, attrs,
+                          after=(lambda df: save_comparison(df, out, rows=False)) if out is not None and plot else None, progress=progress)
 
 # %% ../nbs/07_compare.ipynb #e198fb82
 def _key(s) -> str: return s.key if isinstance(s, Strategy) else s
@@ -130,77 +98,6 @@ def strategy_table() -> pd.DataFrame:
     return pd.DataFrame([dict(strategy=k, family=s.family, label=s.label, lr_factor=s.lr_factor, default=s.default, images=not s.text_only)
                          for k, s in STRATEGIES.items()]).set_index('strategy')
 
-def writable_folder(out) -> Path:
-    "`out` as a folder that exists and can be written, checked before any work that would write there"
-    out = Path(out).expanduser()
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"The output folder {out} is a file: give a folder for results.csv and comparison.png")
-    out.mkdir(parents=True, exist_ok=True)
-    probe = out/f'.fttutor-write-test-{os.getpid()}'
-    try: probe.touch(); probe.unlink()
-    except OSError as e: raise OSError(e.errno, e.strerror, str(out)) from e
-    return out
-
-def run_folder(out, resume:bool=False) -> Path:
-    "The folder a run writes to: `out`, or, when `out` holds results and this is no `resume`, the first free `out-2`, `out-3`, ... beside it"
-    out = Path(out).expanduser()
-    if not resume and (out/'results.csv').exists():
-        n = 2
-        while (out.with_name(f'{out.name}-{n}')/'results.csv').exists(): n += 1
-        out = out.with_name(f'{out.name}-{n}')
-    return writable_folder(out)
-
-def write_atomic(fn:Path, text:str) -> Path:
-    "Write `text` to `fn` through a temporary file renamed over it: a reader (or a kill) never sees half a file"
-    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp')
-    try: tmp.write_text(text); os.replace(tmp, fn)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OSError(e.errno, e.strerror, str(fn)) from e
-    return fn
-
-@contextmanager
-def locked(out:Path=None):
-    "Hold `out/.fttutor.lock` while a run writes there: a second run into the same folder at the same time is refused (None: no lock)"
-    if out is None or fcntl is None: yield out; return
-    f = open(out/'.fttutor.lock', 'w')
-    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
-        raise ValueError(f"Another comparison is writing to {out} right now: wait for it to finish, or give another output folder (--out)") from None
-    try: yield out
-    finally: fcntl.flock(f, fcntl.LOCK_UN); f.close()
-
-def items_fingerprint(items:pd.DataFrame) -> str:
-    "A hash of the image files a run reads (path, size, modification time) with their labels and given splits: other data, another hash"
-    h = hashlib.sha256()
-    for f, lab, split in sorted(zip(map(str, items.fname), map(str, items.label), map(str, items.get('split', [''] * len(items))))):
-        st = os.stat(f)
-        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\0{lab}\0{split}\n".encode())
-    return h.hexdigest()[:16]
-
-_DAMAGED = "remove it (or its damaged rows) to measure them again, or give another output folder"
-
-def saved_rows(out:Path, # the output folder of a comparison
-               settings:dict # this run's settings, compared with the folder's run.json
-              ) -> dict:
-    "The rows saved in `out/results.csv` by an earlier run with the same `settings` (and data), by `(strategy key, seed)`; damaged files refused"
-    if not (out/'results.csv').exists(): return {}
-    try: before = json.loads((out/'run.json').read_text())
-    except (OSError, ValueError): before = None
-    if before != settings:
-        diff = ', '.join(f"{k}: {before.get(k) if before else None} then, {v} now" for k, v in settings.items() if not before or before.get(k) != v)
-        raise ValueError(f"The results in {out} come from another run ({diff}): resume there with the same settings and data, "
-                         f"or give another output folder")
-    try: saved = pd.read_csv(out/'results.csv', keep_default_na=False, na_values=[''])
-    except (ValueError, pd.errors.ParserError) as e: raise ValueError(f"{out/'results.csv'} cannot be read ({e}): {_DAMAGED}") from None
-    bad = [c for c in ('strategy', 'seed', 'valid_accuracy', 'test_accuracy') if c not in saved]
-    if bad: raise ValueError(f"{out/'results.csv'} has no {', '.join(bad)} column: {_DAMAGED}")
-    scores = saved[['seed', 'valid_accuracy', 'test_accuracy']].apply(pd.to_numeric, errors='coerce')
-    blank = saved.strategy[scores.isna().any(axis=1) & (saved.get('diverged', False) != True)]
-    if len(blank): raise ValueError(f"{out/'results.csv'} has rows without a seed or a score ({', '.join(map(str, blank))}): {_DAMAGED}")
-    rows = saved.assign(seed=scores.seed.astype(int)).to_dict('records')
-    return {(r['strategy'], r['seed']): {**r, 'lr_grid': str(r['lr_grid']), 'bn': str(r['bn'])} for r in rows}
-
 
 # %% ../nbs/07_compare.ipynb #f68273b0
 def per_strategy(df:pd.DataFrame # from `compare_strategies`
@@ -218,8 +115,8 @@ def plot_comparison(df:pd.DataFrame, ax=None, title:str=None):
     df = per_strategy(df)
     ax = ax or plt.subplots(figsize=(8, 5))[1]
     size = 30 + 1500 * np.sqrt(df.trainable / df.trainable.max())
-    for (name, r), s, c in zip(df.iterrows(), size, plt.cm.tab10.colors):
-        ax.scatter(max(r.seconds, 0.1), r.test_accuracy, s=s, alpha=0.55, color=c, edgecolor='k', label=f"{name}: {int(r.trainable):,} trainable")
+    for (name, r), s in zip(df.iterrows(), size):
+        ax.scatter(max(r.seconds, 0.1), r.test_accuracy, s=s, alpha=0.55, color=strategy_color(name), edgecolor='k', label=f"{name}: {int(r.trainable):,} trainable")
     ax.set_xscale('log'); ax.margins(x=0.15, y=0.2)   # room for the largest bubble at either end of both axes
     secs = df.seconds.clip(lower=0.1)
     subs = (1, 2, 5) if secs.max() / secs.min() > 30 else (1, 2, 3, 4, 5, 6, 8)   # labels across the whole range, however narrow
@@ -262,40 +159,78 @@ def blog_table(df:pd.DataFrame, # from `compare_strategies`
     return t
 
 # %% ../nbs/07_compare.ipynb #5d68cb27
+_SEEDED = dict(samples_per_class='sample_seed', label_noise='noise_seed')   # settings whose draw follows the run's seed
+
+def sweep(over:str, # the data setting varied: an `image_dls` keyword (`samples_per_class`, `label_noise`, `size`, ...)
+          values, # its values, in order
+          source=None, strategies=('linear_probe', 'fine_tune'), seeds=(0, 1, 2),
+          column:str=None, # the table's name for `over` (default: `over`)
+          choose_at=None, # the value at which each strategy's rate is chosen on validation, then kept (default: the first)
+          profile=None, progress:bool=True,
+          **kwargs # `Protocol` fields (steps, lrs, bn, ...) and other `compare_strategies` settings
+         ) -> pd.DataFrame:
+    "One tidy table: every strategy at every value of `over` on every seed; one row per (strategy, value, seed)"
+    p, values, seeds = lesson_profile(profile), list(values), list(seeds)
+    if not values or not seeds: raise ValueError(f"sweep needs at least one value of {over} and one seed")
+    column, first = column or over, values[0] if choose_at is None else choose_at
+    source = ifnone(source, p.dataset)
+    items = kwargs.pop('items', None)
+    if items is None: items = image_items(*dataset_source(source))   # read and checked once for every run
+    n_cls, lrs = items.label.nunique(), kwargs.pop('lrs', None)
+    kept = KeptRates(lrs if lrs is not None else Protocol.from_profile(p).lrs)
+    runs = sorted([(v, s) for v in values for s in seeds], key=lambda r: r[0] != first)   # the value the rates are chosen at, first
+    rows = []
+    for v, s in (progress_bar(runs, leave=False) if progress else runs):
+        for k in check_strategies(list(strategies)):
+            seeded = {_SEEDED[over]: s} if over in _SEEDED else {}
+            r = compare_strategies(source, strategies=[k], seed=s, lrs=kept[k], profile=p, progress=False, items=items,
+                                   **{over: v}, **seeded, **kwargs).iloc[0]
+            kept.keep(k, r.lr)
+            rows.append({'strategy': k, column: v, 'seed': s, **{c: r[c] for c in _SWEPT}, 'n_classes': n_cls})
+    res = pd.DataFrame(rows)
+    order = {v: i for i, v in enumerate(values)}
+    return res.sort_values([column, 'seed'], key=lambda c: c.map(order) if c.name == column else c, kind='stable').reset_index(drop=True)
+
+_SWEPT = ['test_accuracy', 'valid_accuracy', 'gap', 'budget', 'optimizer_steps', 'best_step', 'lr', 'seconds', 'test_hits']
+
 def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (0: all)
                     seeds=(0, 1, 2), strategies=('linear_probe', 'fine_tune'),
-                    steps:int=None, # optimiser steps at every k (default: the profile's)
-                    lrs=None, # base rates; one rate per strategy keeps the cost down (choose it first, on validation, with `compare_strategies`)
-                    bn:str='hold', profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
-    "Test accuracy and train-validation gap vs labelled examples per class, same step budget at every k: one row per (strategy, k, seed)"
+                    steps:int=None, # equal optimiser steps at every k (default: the profile's)
+                    profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
+    "Test accuracy and train-validation gap vs labelled examples per class (`sweep`), each rate chosen with all the data: one row per (strategy, k, seed)"
     p = lesson_profile(profile)
-    source, steps = ifnone(source, p.dataset), ifnone(steps, p.steps)   # equal steps at every k: the budget is no function of the data size
-    items = image_items(*dataset_source(source))   # checked once for every (k, seed)
-    n_cls = items.label.nunique()
-    rows, runs = [], [(k, s) for k in ks for s in seeds]
-    for k, s in (progress_bar(runs, leave=False) if progress else runs):
-        df = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=strategies, lrs=lrs, bn=bn, progress=False,
-                                samples_per_class=k, sample_seed=s, items=items, **kwargs)
-        rows += [dict(strategy=n, k=k or 'all', seed=s, test_accuracy=r.test_accuracy, valid_accuracy=r.valid_accuracy, gap=r.gap,
-                      optimizer_steps=r.optimizer_steps, lr=r.lr, seconds=r.seconds, n_classes=n_cls, test_hits=r.test_hits) for n, r in df.iterrows()]
-    return pd.DataFrame(rows)
+    ks = list(ks)
+    res = sweep('samples_per_class', ks, source, strategies, seeds, column='k', choose_at=0 if 0 in ks else max(ks), profile=p,
+                progress=progress, steps=ifnone(steps, p.steps), **kwargs)   # equal steps at every k: the budget is no function of the data size
+    return res.assign(k=res.k.map(lambda k: k or 'all'))
 
 # %% ../nbs/07_compare.ipynb #3b9c37ea
-def summarise_efficiency(res:pd.DataFrame, metric:str='test_accuracy') -> pd.DataFrame:
-    "Mean and std of `metric` per strategy and `k`"
-    return res.groupby(['strategy', 'k'], sort=False)[metric].agg(['mean', 'std', 'count']).round(4)
+def summarise_efficiency(res:pd.DataFrame, metric:str='test_accuracy', x:str='k', conf:float=0.95) -> pd.DataFrame:
+    "Mean, std, count and the half-width of the `conf` t-interval of `metric` per strategy and `x` (a `sweep` table)"
+    from scipy.stats import t as student_t
+    s = res.groupby(['strategy', x], sort=False)[metric].agg(['mean', 'std', 'count'])
+    s['half'] = [student_t.ppf((1 + conf) / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan for sd, n in zip(s['std'], s['count'])]
+    return s.round(4)
+
+def plot_sweep(res:pd.DataFrame, # from `sweep` (or `data_efficiency`, `noise_curve`)
+               x:str='k', metric:str='test_accuracy', ax=None, title:str=None, xlabel:str=None, conf:float=0.95):
+    "`metric` against the swept value, one line per strategy in its colour: the mean and, with seeds, its `conf` interval"
+    s = summarise_efficiency(res, metric, x, conf).reset_index()
+    ax = ax or plt.subplots(figsize=(6.5, 4))[1]
+    xs = list(dict.fromkeys(res[x]))
+    numeric = all(isinstance(v, (int, float, np.number)) for v in xs)
+    for name, g in s.groupby('strategy', sort=False):
+        pos = g[x].astype(float) if numeric else [xs.index(v) for v in g[x]]
+        ax.errorbar(pos, g['mean'], yerr=g['half'] if g['half'].notna().any() else None, marker='o', capsize=3, color=strategy_color(name), label=name)
+    if not numeric: ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    n = res.seed.nunique()
+    ax.set_xlabel(xlabel or x); ax.set_ylabel(metric.replace('_', ' ') + (f' (mean, {conf:.0%} interval over {n} seeds)' if n > 1 else ' (one seed)'))
+    ax.grid(alpha=0.3); ax.legend(fontsize=8); ax.set_title(title or '')
+    return ax
 
 def plot_data_efficiency(res:pd.DataFrame, ax=None, title:str='test accuracy vs labelled examples per class', metric:str='test_accuracy'):
-    "Mean ± one standard deviation of `metric` vs examples per class, one line per strategy"
-    s = summarise_efficiency(res, metric).reset_index()
-    ax = ax or plt.subplots(figsize=(7, 4.5))[1]
-    ks = list(dict.fromkeys(s.k))
-    for name, g in s.groupby('strategy', sort=False):
-        x = [ks.index(k) for k in g.k]
-        ax.errorbar(x, g['mean'], yerr=g['std'].fillna(0), marker='o', capsize=3, label=name)
-    ax.set_xticks(range(len(ks)), [str(k) for k in ks]); ax.set_xlabel('labelled examples per class'); ax.set_ylabel(metric.replace('_', ' '))
-    ax.legend(fontsize=8); ax.set_title(title)
-    return ax
+    "`plot_sweep` of a `data_efficiency` table: `metric` vs examples per class"
+    return plot_sweep(res, 'k', metric, ax, title, xlabel='labelled examples per class')
 
 # %% ../nbs/07_compare.ipynb #eb71a045
 def examples_needed(res:pd.DataFrame, frac:float=0.9) -> pd.Series:
@@ -322,8 +257,8 @@ def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy', conf:fl
     signs = [(k, r['diff'] > 0) for k, r in per_k.items()]
     order = [k2 for (k1, s1), (k2, s2) in zip(signs, signs[1:]) if s1 != s2]
     end = (f"The curves cross beyond the noise before k={flips[0]}: {a} is decidedly on one side before and on the other after." if flips else
-           f"The means change order before k={order[0]}, but no interval on one side of it excludes zero where the other side's does the "
-           f"opposite: a crossing the noise cannot confirm." if order else "The curves do not cross in this range.")
+           f"The means change order before k={order[0]}, a crossing the noise cannot confirm (an interval on one side includes zero)."
+           if order else "The curves do not cross in this range.")
     return f"{a} vs {b}, {metric.replace('_', ' ')}, paired over seeds{' and test items' if 'test_hits' in res else ''} ({conf:.0%} intervals): {desc}. {end}"
 
 # %% ../nbs/07_compare.ipynb #c93d7662

@@ -7,15 +7,12 @@ Docs: https://fttutor.github.io/fttutor/noisy.html.md"""
 # %% ../nbs/11_noisy.ipynb #d5304d0c
 from __future__ import annotations
 import pandas as pd
-import matplotlib.pyplot as plt
 from fastcore.basics import ifnone
-from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.interpret import ClassificationInterpretation
 from .core import lesson_profile
-from .data import flip_labels, image_items, dataset_source
-from .protocol import KeptRates
-from .compare import compare_strategies, check_strategies
+from .data import flip_labels
+from .compare import check_strategies, sweep, plot_sweep
 from .stats import seed_summary, _says
 
 # %% auto #0
@@ -26,27 +23,18 @@ def noise_curve(source=None, # dataset name or image folder (default: the profil
                 rates=(0, 0.1, 0.2, 0.4), # shares of the training labels flipped (`flip_labels`), each from 0 to 1
                 strategies=('linear_probe', 'head_only', 'fine_tune'), # keys of `STRATEGIES`
                 seeds=(0, 1, 2), # each seed draws its own flipped labels and trains its own runs
-                steps:int=None, # optimiser steps per trained run (default: twice the profile's `steps`)
+                steps:int=None, # equal optimiser steps per trained run (default: twice the profile's `steps`)
                 lrs=None, # base rates; each strategy's is chosen on (clean) validation at the first rate and seed, then kept
                 profile=None, progress:bool=True,
                 **kwargs # more `compare_strategies` arguments: `size`, `bn`, `bs`...
                ) -> pd.DataFrame:
-    "Clean test accuracy against the share of flipped training labels: one row per (strategy, rate, seed)"
+    "Clean test accuracy against the share of flipped training labels (`sweep`): one row per (strategy, rate, seed)"
     p = lesson_profile(profile)
     rates, seeds, names = [float(r) for r in rates], list(seeds), check_strategies(list(strategies))
     for r in rates: flip_labels([0, 1], r)   # every rate checked before any training
     if not rates or not seeds: raise ValueError("noise_curve needs at least one noise rate and one seed")
-    source, steps = ifnone(source, p.far_dataset), ifnone(steps, 2 * p.steps)
-    items = image_items(*dataset_source(source))   # read and checked once for every run
-    rows, kept, runs = [], KeptRates(lrs), [(r, s) for r in rates for s in seeds]
-    for r, s in (progress_bar(runs, leave=False) if progress else runs):
-        for k in names:
-            row = compare_strategies(source, seed=s, profile=p, steps=steps, strategies=[k], lrs=kept[k],
-                                     progress=False, items=items, label_noise=r, noise_seed=s, **kwargs).iloc[0]
-            kept.keep(k, row.lr)
-            rows.append(dict(strategy=k, rate=r, seed=s, test_accuracy=row.test_accuracy, valid_accuracy=row.valid_accuracy,
-                             gap=row.gap, optimizer_steps=row.optimizer_steps, lr=row.lr, seconds=row.seconds))
-    return pd.DataFrame(rows)
+    return sweep('label_noise', rates, ifnone(source, p.far_dataset), names, seeds, column='rate', profile=p, progress=progress,
+                 steps=ifnone(steps, 2 * p.steps), lrs=lrs, **kwargs)
 
 # %% ../nbs/11_noisy.ipynb #3ae3845e
 def noise_summary(res:pd.DataFrame, # from `noise_curve`
@@ -57,13 +45,9 @@ def noise_summary(res:pd.DataFrame, # from `noise_curve`
 
 def plot_noise_curve(res:pd.DataFrame, # from `noise_curve`
                      ax=None, metric:str='test_accuracy', title:str=None):
-    "`metric` against the share of flipped training labels, mean ± std over seeds, a line per strategy"
-    s = noise_summary(res, metric)
-    ax = ax or plt.subplots(figsize=(7, 4))[1]
-    for k in s.index:
-        ax.errorbar(100 * s['mean'].columns.to_numpy(dtype=float), s['mean'].loc[k], yerr=s['std'].loc[k].fillna(0), marker='o', capsize=3, label=k)
-    ax.set_xlabel('training labels flipped (%)'); ax.set_ylabel(metric.replace('_', ' ')); ax.grid(alpha=0.3); ax.legend()
-    ax.set_title(title or f"{metric.replace('_', ' ')} vs label noise (mean ± std over {res.seed.nunique()} seeds)")
+    "`plot_sweep` of a `noise_curve` table: `metric` against the share of flipped training labels"
+    ax = plot_sweep(res.assign(rate=100 * res.rate), 'rate', metric, ax, xlabel='training labels flipped (%)',
+                    title=title or f"{metric.replace('_', ' ')} vs label noise")
     return ax
 
 # %% ../nbs/11_noisy.ipynb #fb691153

@@ -22,9 +22,9 @@ from .freezing import freeze_report, feature_extraction_mode, fastai_freeze_mode
 from .finetuning import HoldBatchNorm, StepBudget, training_state_mb, activation_mb
 
 # %% auto #0
-__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'BUDGETS', 'hits', 'label_scores',
-           'scores', 'Curve', 'result_row', 'Strategy', 'register_strategy', 'Protocol', 'EarlyStop', 'converged',
-           'diverged', 'run_strategy', 'ladder', 'plot_curves', 'KeptRates']
+__all__ = ['CURVE_COLUMNS', 'RESULT_COLUMNS', 'FAMILIES', 'STRATEGIES', 'DEFAULT_STRATEGIES', 'BUDGETS', 'PALETTE', 'hits',
+           'label_scores', 'scores', 'Curve', 'result_row', 'Strategy', 'register_strategy', 'Protocol', 'EarlyStop',
+           'converged', 'diverged', 'run_strategy', 'ladder', 'strategy_color', 'plot_curves', 'KeptRates']
 
 # %% ../nbs/lib_protocol.ipynb #e58c8cd6
 def hits(targs, preds) -> str:
@@ -337,13 +337,24 @@ def ladder(make_learner, keys=None, # keys of `STRATEGIES` (default: `DEFAULT_ST
     df.attrs['curves'] = pd.concat([c for c in curves if len(c)] or [pd.DataFrame(columns=CURVE_COLUMNS)], ignore_index=True)
     return df
 
+PALETTE = dict(linear_probe='#1f77b4', head_only='#17becf', fastai_freeze='#6baed6', partial='#e377c2', fine_tune='#d62728',
+               gradual='#ff9896', lp_ft='#9467bd', lora='#2ca02c', lora_r1='#98df8a', lora_r4='#74c476', lora_r16='#006d2c',
+               ia3='#ff7f0e', prompt='#8c564b', scratch='#7f7f7f')   # by family: feature extraction blue, fine-tuning red and purple, PEFT green and orange
+
+def strategy_color(key:str) -> str:
+    "The colour of strategy `key` in every figure of the course (`PALETTE`); a key it does not list gets a fixed colour from its name"
+    if key in PALETTE: return PALETTE[key]
+    import zlib
+    return '#%02x%02x%02x' % tuple(int(255 * v) for v in plt.cm.tab20(zlib.crc32(str(key).encode()) % 20)[:3])
+
 def plot_curves(curves:pd.DataFrame, # `attrs['curves']` of a ladder or comparison
                 ax=None, title:str='learning curves'):
     "Training (dashed) and validation (solid) loss against optimiser steps, one colour per strategy"
     ax = ax or plt.subplots(figsize=(7, 4))[1]
-    for (key, g), c in zip(curves.groupby('strategy', sort=False), plt.cm.tab10.colors):
+    for key, g in curves.groupby('strategy', sort=False):
+        c = strategy_color(key)
         g = g[['step', 'train_loss', 'valid_loss']].astype(float).groupby('step').mean().reset_index()
-        ax.plot(g.step, g.train_loss, '--', color=c); ax.plot(g.step, g.valid_loss, '-', color=c, label=key)
+        ax.plot(g.step, g.train_loss, '--', color=c, marker='.'); ax.plot(g.step, g.valid_loss, '-', color=c, marker='o', ms=4, label=key)
     ax.set_xlabel('optimiser step'); ax.set_ylabel('loss (dashed: training, solid: validation)'); ax.set_yscale('log')
     ax.legend(fontsize=8); ax.set_title(title)
     return ax
