@@ -1,6 +1,6 @@
 """Everything a lesson calls: `from fttutor.all import *` gives fastai's `vision.all` (as fastai lessons expect) and fttutor's public API.
 
-The API is chosen on purpose and listed here, about seventy names a student calls. Everything else stays importable from its module,
+The API is chosen on purpose and listed here, about eighty names a student calls. Everything else stays importable from its module,
 e.g. `from fttutor.data import image_items` or `from fttutor.protocol import result_row`."""
 import fastai.vision.all as _fastai_all
 from fastai.vision.all import *
@@ -15,9 +15,9 @@ from .freezing import (freeze_report, plot_freeze, freeze_explorer, feature_extr
 from .finetuning import HoldBatchNorm, training_state_mb   # and, on fastai's Learner: fit_steps, partial_steps, gradual_steps, fine_tune_steps, lp_ft
 from .text import TextClassifier, text_learner, classify_texts, confusion, plot_confusion, compare_text
 from .lora import save_lora, load_lora, merge_lora         # and, on fastai's Learner: to_lora, lora_steps
-from .protocol import STRATEGIES, run_strategy, ladder, plot_curves
-from .stats import seed_summary, verdict_sentences
-from .compare import (compare_strategies, plot_comparison, blog_table, data_efficiency,
+from .protocol import STRATEGIES, Protocol, run_strategy, ladder, plot_curves
+from .stats import seed_summary, verdict_sentences, decision
+from .compare import (compare_strategies, plot_comparison, blog_table, sweep, plot_sweep, data_efficiency,
                       plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
 from .deploy import export_model, save_for_export         # export_model needs the deploy extra when called, not when imported
 from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
@@ -34,8 +34,8 @@ PUBLIC = ['lesson_setup', 'lesson_profile', 'platform_info', 'measure', 'n_param
           'HoldBatchNorm', 'training_state_mb',
           'TextClassifier', 'text_learner', 'classify_texts', 'confusion', 'plot_confusion', 'compare_text',
           'save_lora', 'load_lora', 'merge_lora',
-          'STRATEGIES', 'run_strategy', 'ladder', 'plot_curves',
-          'compare_strategies', 'seed_summary', 'verdict_sentences', 'plot_comparison', 'blog_table', 'data_efficiency',
+          'STRATEGIES', 'Protocol', 'run_strategy', 'ladder', 'plot_curves',
+          'compare_strategies', 'seed_summary', 'verdict_sentences', 'decision', 'plot_comparison', 'blog_table', 'sweep', 'plot_sweep', 'data_efficiency',
           'plot_data_efficiency', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide',
           'export_model', 'save_for_export', 'noise_curve', 'plot_noise_curve', 'noise_verdict', 'rank_by_loss', 'flip_detection',
           'peft_ladder', 'plot_adapters', 'adapter_verdict', 'tune_strategy', 'plot_tuning', 'tuned_comparison']

@@ -19,3 +19,10 @@ def test_ci_runs_the_readme_commands():
 def test_readme_generated_from_index():
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'make_readme.py'), '--check'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+def test_every_notebook_names_its_kernel():
+    "JupyterLab opens a lesson without asking 'Select Kernel': every notebook carries the python3 kernelspec"
+    import json
+    for f in sorted((ROOT/'nbs').glob('*.ipynb')):
+        ks = json.loads(f.read_text())['metadata'].get('kernelspec', {})
+        assert ks.get('name') == 'python3' and ks.get('language') == 'python', (f.name, ks)

@@ -44,6 +44,16 @@ def _anchor_show_doc(text:str) -> str:
     after = f"\n\n{link.group(0).strip()}" if link else ''
     return DOC_HEADING.sub(lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)} {m.group(2)}{after}', text, count=1)
 
+def _strip_directives(cell) -> bool:
+    "Remove the `#|` lines a reader should not see (an `echo: false` cell shows its output only); False when nothing is left to show"
+    lines = ''.join(cell['source']).split('\n')
+    directives = [l[2:].strip() for l in lines if l.startswith('#|')]
+    code = '\n'.join(l for l in lines if not l.startswith('#|')).strip('\n')
+    if any(d.replace(' ', '') == 'echo:false' for d in directives) or not code:
+        cell.setdefault('metadata', {}).setdefault('tags', []).append('remove-input')
+    cell['source'] = code
+    return bool(code or cell.get('outputs'))
+
 def stage_notebook(src:Path, dst:Path) -> str:
     "A processed notebook made ready for myst-nb (a real H1 title, anchored `show_doc` output, no front matter); its title"
     nb = json.loads(src.read_text())
@@ -55,6 +65,7 @@ def stage_notebook(src:Path, dst:Path) -> str:
             if fm.get('title'): cells.append(_md(f"# {fm['title']}\n\n" + (f"> {fm['description']}\n" if fm.get('description') else '')))
             continue
         if c['cell_type'] == 'markdown' and ''.join(c['source']).startswith('<!-- WARNING'): continue
+        if c['cell_type'] == 'code' and not _strip_directives(c): continue
         for o in c.get('outputs', []):
             md = o.get('data', {}).get('text/markdown')
             if md is not None: o['data']['text/markdown'] = _anchor_show_doc(''.join(md))
@@ -120,9 +131,19 @@ myst_heading_anchors = 4
 myst_heading_slug_func = nbdev_slug
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure", "myst.xref_missing", "config.cache"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["fttutor.css"]
 
 '''
+
+CSS = """/* Printed text wraps: a verdict is read in full, without a sideways scroll */
+div.cell_output div.output.stream pre, div.cell_output div.output.text_plain pre, div.cell_output div.output.stderr pre {
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+/* A table wider than the column scrolls inside its own box, on purpose; the page itself never does */
+div.cell_output table.dataframe { display: block; overflow-x: auto; max-width: 100%; font-size: 0.85em; }
+/* Figures never wider than the column */
+div.cell_output img { max-width: 100%; height: auto; }
+"""
 
 def _docs_only(cell) -> bool:
     "Run for the docs only what `show_doc` needs: exported cells, cells of nothing but imports, `show_doc` calls"
@@ -170,6 +191,7 @@ def build(force:bool=False, workers:int=2) -> Path:
     (src/'index.ipynb').write_text(json.dumps(index))
     (src/'api.md').write_text(api_page(pages, titles))
     (src/'conf.py').write_text(CONF)
+    (src/'_static').mkdir(exist_ok=True); (src/'_static'/'fttutor.css').write_text(CSS)
     (src/'nbdev_slug.py').write_text(SLUG)
     shutil.rmtree(OUT, ignore_errors=True)
     t = time.time()
