@@ -102,7 +102,7 @@ def save_rows(rows:list, curves:list, out:Path, settings:dict, attrs:dict=None):
     "Write the rows and curves measured so far to `out`, and the run's settings to `out/run.json`, each atomically, so an interrupted run keeps them"
     df = tidy_rows(rows, curves, attrs)
     write_atomic(out/'results.csv', df.to_csv())
-    write_atomic(out/'curves.csv', df.attrs['curves'].to_csv(index=False))
+    if len(df.attrs['curves']): write_atomic(out/'curves.csv', df.attrs['curves'].to_csv(index=False))   # text runs keep no curves
     write_atomic(out/'run.json', json.dumps(settings, indent=1))
 
 def run_comparison(run_one, # run_one(key, seed, lrs) -> (row, curve or None): one strategy trained and scored on one seed

@@ -61,6 +61,25 @@ def _broken_links(page:str, hrefs:list) -> list:
         elif frag and target.suffix == '.html' and frag not in _ids(target): bad.append(href)
     return bad
 
+DEBRIS = re.compile(r'\d+%\|[^\n]*\||Loading weights|UserWarning|ipykernel_\d+|^usage: ', re.M)
+
+def _reader_problems(view) -> list:
+    "What a reader of this page would trip on: printed text that needs a sideways scroll, progress or warning debris, a visible `#|`, a broken image"
+    out = []
+    wide = view.eval_on_selector_all('div.cell_output div.output pre',
+                                     'els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 80))')
+    if wide: out.append(f"{len(wide)} printed block(s) wider than the column, e.g. {wide[0]!r}")
+    outputs = view.eval_on_selector_all('div.cell_output', 'els => els.map(e => e.innerText)')
+    junk = [m.group(0) for t in outputs for m in [DEBRIS.search(t)] if m]
+    if junk: out.append(f"progress or warning debris: {junk[0]!r}")
+    if view.locator('div.cell_output progress').count(): out.append('a progress bar')
+    code = view.eval_on_selector_all('div.cell_input pre', 'els => els.map(e => e.innerText)')
+    shown = [l for t in code for l in t.splitlines() if l.lstrip().startswith('#|')]
+    if shown: out.append(f"{len(shown)} visible cell directive(s), e.g. {shown[0]!r}")
+    broken = view.eval_on_selector_all('article img', 'els => els.filter(e => e.complete && e.naturalWidth === 0).map(e => e.getAttribute("alt") || e.src.slice(0, 60))')
+    if broken: out.append(f"broken image(s): {broken[:3]}")
+    return out
+
 def test_every_page_in_chromium(site_url):
     from playwright.sync_api import sync_playwright
     shots = Path(os.environ.get('FTTUTOR_ARTIFACTS', ROOT/'ci-artifacts'))/'site'
@@ -69,6 +88,7 @@ def test_every_page_in_chromium(site_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
         view = browser.new_page(viewport={'width': 1280, 'height': 900})
+        problems = []
         for page, (nb, title, has_img, has_table) in pages.items():
             view.goto(f'{site_url}/{page}.html', wait_until='load')
             assert title in view.locator('h1').first.inner_text(), (page, title)
@@ -79,6 +99,7 @@ def test_every_page_in_chromium(site_url):
             hrefs = view.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')
             assert not _broken_links(f'{page}.html', hrefs), (page, _broken_links(f'{page}.html', hrefs))
             view.screenshot(path=str(shots/f'{page}.png'), full_page=False)
+            problems += [f'{page}: {p}' for p in _reader_problems(view)]
         # the left navigation lists the lessons in order, and search finds a function
         view.goto(f'{site_url}/index.html')
         nav = view.locator('nav.bd-docs-nav a').all_inner_texts()
@@ -90,6 +111,7 @@ def test_every_page_in_chromium(site_url):
         view.wait_for_selector('#search-results li', timeout=20000)
         assert view.locator('#search-results li').count() > 0
         browser.close()
+    assert not problems, '\n'.join(problems)   # after every page's screenshot: the list names them all
 
 def test_nbdev_doc_links_land_on_their_symbol(site_url):
     "Every `page.html#name` that nbdev records for a public function, class or patched method exists on the site"

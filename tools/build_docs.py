@@ -44,6 +44,13 @@ def _anchor_show_doc(text:str) -> str:
     after = f"\n\n{link.group(0).strip()}" if link else ''
     return DOC_HEADING.sub(lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)} {m.group(2)}{after}', text, count=1)
 
+DOC_HOST = re.compile(r'https://fttutor\.github\.io/fttutor/(?=[\w.-]+\.html)')
+COLAB_BADGE = re.compile(r'\[!\[Open In Colab\]\([^)]*\)\]\(([^)]+)\)')
+
+def _local(md:str) -> str:
+    "nbdev's links to a symbol's page on the published site, made relative (every symbol has its anchor here); Colab badges as text links (their image is online)"
+    return COLAB_BADGE.sub(r'[Colab](\1)', DOC_HOST.sub('', md))
+
 def _strip_directives(cell) -> bool:
     "Remove the `#|` lines a reader should not see (an `echo: false` cell shows its output only); False when nothing is left to show"
     lines = ''.join(cell['source']).split('\n')
@@ -66,9 +73,10 @@ def stage_notebook(src:Path, dst:Path) -> str:
             continue
         if c['cell_type'] == 'markdown' and ''.join(c['source']).startswith('<!-- WARNING'): continue
         if c['cell_type'] == 'code' and not _strip_directives(c): continue
+        if c['cell_type'] == 'markdown': c['source'] = _local(''.join(c['source']))
         for o in c.get('outputs', []):
             md = o.get('data', {}).get('text/markdown')
-            if md is not None: o['data']['text/markdown'] = _anchor_show_doc(''.join(md))
+            if md is not None: o['data']['text/markdown'] = _local(_anchor_show_doc(''.join(md)))
         cells.append(c)
     nb['cells'] = cells
     nb['metadata'].pop('widgets', None)
