@@ -108,7 +108,7 @@ def task_mb(learn:Learner=None, # a trained learner: with peft adapters, its sav
 
 # %% ../nbs/08_adapters.ipynb #d2442a64
 IMAGE_RUNGS = ['linear_probe', 'head_only', 'fine_tune', 'lora_r1', 'lora_r4', 'lora_r16', 'ia3']
-TEXT_RUNGS = ['lora_r1', 'lora_r4', 'lora_r16', 'ia3', 'prompt']
+TEXT_RUNGS = ['fine_tune', 'lora_r1', 'lora_r4', 'lora_r16', 'ia3', 'prompt']   # full fine-tuning: the rung every adapter is measured against
 
 def _image_ladder(source, strategies, seeds, steps, lrs, p, size) -> pd.DataFrame:
     "`compare_strategies` (each rate chosen on validation at the first seed, then kept) with each run's `task_mb`"
@@ -117,12 +117,12 @@ def _image_ladder(source, strategies, seeds, steps, lrs, p, size) -> pd.DataFram
     df.attrs = {}
     return df
 
-def _text_ladder(source, strategies, seeds, steps, lr, p, max_len, bs, loss) -> pd.DataFrame:
+def _text_ladder(source, strategies, seeds, steps, lrs, p, max_len, bs, loss) -> pd.DataFrame:
     source = ifnone(source, p.text_dataset)
     dfs = []
     for s in progress_bar(list(seeds), leave=False):
         tr, va, te = text_splits(*text_dataset(source), seed=s)
-        df = compare_text(tr, va, te, strategies=strategies, variants=[loss], lr=lr, seed=s, profile=p, steps=steps,
+        df = compare_text(tr, va, te, strategies=strategies, variants=[loss], lrs=lrs, seed=s, profile=p, steps=steps,
                           keep_learners=True, max_len=max_len, bs=bs)
         learners = df.attrs['learners']
         df = df.reset_index(level='variant')
@@ -134,7 +134,7 @@ def peft_ladder(source=None, # image dataset or folder (default: the profile's `
                 strategies=None, # keys of `STRATEGIES` (default: `IMAGE_RUNGS`, or `TEXT_RUNGS` for text)
                 seeds=(0,), # every strategy runs once per seed
                 steps:int=None, # equal optimiser steps per trained rung (default: the profile's `steps`; for text twice that, as `compare_text`)
-                lrs=None, # images: base rates chosen from on validation (default: the profile's); text: one base rate (default 3e-3)
+                lrs=None, # base rates each rung's is chosen from on validation (default: the profile's for images, 3e-4 and 3e-3 for text)
                 text:bool=False, # the text ladder (drug reviews on the CPU profiles) instead of images
                 size:int=None, # images: image size (default: the profile's)
                 max_len:int=None, bs:int=None, # text: tokens per text and batch size (default: the profile's)
@@ -145,8 +145,7 @@ def peft_ladder(source=None, # image dataset or folder (default: the profile's `
     seeds = list(seeds)
     if not seeds or len(set(seeds)) < len(seeds): raise ValueError(f"seeds must be distinct and at least one, not {seeds}")
     if not text: return _image_ladder(source, ifnone(strategies, IMAGE_RUNGS), seeds, ifnone(steps, p.steps), lrs, p, size)   # equal steps per rung
-    lr = learning_rates(ifnone(lrs, 3e-3))[0]
-    return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, lr, p, max_len, bs, loss)
+    return _text_ladder(source, list(ifnone(strategies, TEXT_RUNGS)), seeds, steps, learning_rates(ifnone(lrs, [3e-4, 3e-3])), p, max_len, bs, loss)
 
 # %% ../nbs/08_adapters.ipynb #2c88728d
 _LADDER_COLUMNS = ['test_accuracy', 'test_macro_f1', 'trainable', 'trainable_pct', 'task_mb', 'train_state_mb', 'seconds', 'lr', 'optimizer_steps']

@@ -264,12 +264,22 @@ def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy', conf:fl
 # %% ../nbs/07_compare.ipynb #c93d7662
 def layer_probe(learn, # a vision `Learner` (its body frozen and pretrained)
                 layers=None, # names in `learn.model`; default: the end of each of `body_stages`, then the body's output ('0')
+                width:int=None, # also probe every stage at this many dimensions (PCA fitted on train): width no longer differs
                 progress:bool=True) -> pd.DataFrame:
     "Linear-probe accuracy of the pooled features at each stage of `learn`'s body, every stage read in one pass over the data"
     layers = list(ifnone(layers, [f'0.{n}' for n in body_stages(learn.model[0])] + ['0']))
     trn, val = (extract_features(learn, dl, layer=layers, progress=progress) for dl in (learn.dls.train, learn.dls.valid))
-    return pd.DataFrame([dict(layer=n, n_features=trn[n].feats.shape[1], accuracy=linear_probe(trn[n], val[n]).accuracy)
-                         for n in layers]).set_index('layer')
+    rows = [dict(layer=n, n_features=trn[n].feats.shape[1], accuracy=linear_probe(trn[n], val[n]).accuracy) for n in layers]
+    if width:   # every stage cut to the same width, so a wide stage's extra dimensions cannot be what makes its probe better
+        for r, n in zip(rows, layers): r[f'accuracy_at_{width}'] = linear_probe(*_projected(trn[n], val[n], width)).accuracy
+    return pd.DataFrame(rows).set_index('layer')
+
+def _projected(trn, val, width:int) -> tuple:
+    "Training and validation features projected on the training features' first `width` principal components (fitted on train only)"
+    from sklearn.decomposition import PCA
+    pca = PCA(n_components=min(width, *trn.feats.shape), random_state=0).fit(np.asarray(trn.feats, dtype=np.float32))
+    f = lambda o: pca.transform(np.asarray(o.feats, dtype=np.float32))
+    return (f(trn), np.asarray(trn.labels)), (f(val), np.asarray(val.labels))
 
 # %% ../nbs/07_compare.ipynb #bc2d72b8
 def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
