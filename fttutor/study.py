@@ -22,7 +22,8 @@ from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
 __all__ = ['LIB', 'EXPERIMENTS', 'NEAR_FAR', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
-           'register_experiment', 'study_status', 'run_study', 'read_table', 'main']
+           'register_experiment', 'near_far_claims', 'rule_verdict', 'near_far_answer', 'study_status', 'run_study',
+           'read_table', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 LIB = Path(fttutor.__file__).parent
@@ -102,6 +103,51 @@ def _near_far(p, seeds, folder:Path) -> pd.DataFrame:
 
 register_experiment(Experiment('near_far', "Feature extraction suffices for a domain near the pretraining data; fine-tuning wins on a distant one",
                                _near_far, seeds=5, datasets=(NEAR_FAR['near'], NEAR_FAR['far']), settings=NEAR_FAR))
+
+# %% ../nbs/lib_study.ipynb #a33647b2
+def _row(claim:str, cond:str, r, where:str) -> dict:
+    return dict(claim=claim, conditions=cond, diff=r['diff'], ci_low=r.ci_low, ci_high=r.ci_high, verdict=r.verdict, where=where)
+
+def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_far')`)
+                    conf:float=0.95) -> pd.DataFrame:
+    "One row per claim and condition: the paired difference in test accuracy, its interval and verdict, and where the course shows it"
+    rows = []
+    for (domain, size), g in t.groupby(['domain', 'size'], sort=False):
+        g = g.set_index('strategy')
+        cond = f"{g.dataset.iloc[0]} ({domain}), {size} px, {g.seed.nunique()} seeds"
+        s = seed_summary(g, conf=conf)
+        for k, what in (('fine_tune', 'fine-tuning (fine_tune)'), ('lp_ft', 'fine-tuning (LP-FT)'), ('head_only', 'a head on the frozen body')):
+            rows.append(_row(f"{what} is more accurate than the linear probe", cond, s.loc[k], '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
+        rows.append(_row("LP-FT is more accurate than fine_tune (Kumar et al.)", cond,
+                         seed_summary(g.loc[['fine_tune', 'lp_ft']], baseline='fine_tune', conf=conf).loc['lp_ft'], '04_finetuning.ipynb'))
+        m = g.groupby(level=0).mean(numeric_only=True)
+        rows.append(dict(claim="fine-tuning costs more than feature extraction", conditions=cond, diff=None, ci_low=None, ci_high=None,
+                         verdict=f"{m.seconds['fine_tune'] / m.seconds['linear_probe']:.1f}x the probe's time, "
+                                 f"{m.train_mem_mb['fine_tune'] / m.train_mem_mb['linear_probe']:.0f}x its training memory",
+                         where='07_compare.ipynb#the-blogs-table-measured'))
+    out = pd.DataFrame(rows)
+    out.attrs.update(conf=conf, provenance=t.attrs.get('provenance'))
+    return out
+
+def rule_verdict(claims:pd.DataFrame) -> str:
+    "The verdict on 'feature extraction for a near domain, fine-tuning for a far one', from `near_far_claims`' fine_tune rows"
+    ft = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
+    near, far = ft[ft.conditions.str.contains('(near)', regex=False)], ft[ft.conditions.str.contains('(far)', regex=False)]
+    if (near.verdict == 'better').any() or (far.verdict == 'worse').any(): return 'refuted'
+    if (near.verdict.isin(['tie', 'worse'])).all() and (far.verdict == 'better').all(): return 'supported'
+    if (pd.concat([near, far]).verdict == 'underpowered').any(): return 'underpowered'
+    return 'partly supported'
+
+def near_far_answer(claims:pd.DataFrame) -> list:
+    "A few sentences, each computed from the claim rows: the rule's verdict, then per domain what fine-tuning won or lost, and at what cost"
+    ft = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
+    out = [f"The rule 'feature extraction for a near domain, fine-tuning for a far one' is {rule_verdict(claims)} by these runs."]
+    for _, r in ft.iterrows():
+        out.append(f"{r.conditions}: fine_tune against the linear probe {100 * r['diff']:+.1f} points ({claims.attrs['conf']:.0%} interval "
+                   f"{100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}): {r.verdict}.")
+    cost = claims[claims.claim == 'fine-tuning costs more than feature extraction']
+    out.append(f"The price, in the same runs: {'; '.join(f'{c.conditions.split(chr(44))[0]} at {c.conditions.split(chr(44))[1].strip()}: {c.verdict}' for _, c in cost.iterrows())}.")
+    return out
 
 # %% ../nbs/lib_study.ipynb #acf780ae
 def _provenance(e:Experiment, p, seeds:list) -> dict:

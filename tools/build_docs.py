@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS, OUT = ROOT/'nbs', ROOT/'_docs'
-LESSONS = ['01_setup', '02_features', '03_freezing', '04_finetuning', '05_text', '06_lora', '07_compare', '08_adapters', '09_tuning', '10_deploy', '11_noisy']
-LIBRARY = ['lib_core', 'lib_models', 'lib_data', 'lib_protocol', 'lib_stats', 'lib_results', 'lib_distrib', 'lib_cli']
+LESSONS = ['00_findings', '01_setup', '02_features', '03_freezing', '04_finetuning', '05_text', '06_lora', '07_compare', '08_adapters', '09_tuning', '10_deploy', '11_noisy']
+LIBRARY = ['lib_core', 'lib_models', 'lib_data', 'lib_protocol', 'lib_stats', 'lib_results', 'lib_study', 'lib_distrib', 'lib_cli']
 MODULES = ['core', 'models', 'data', 'protocol', 'stats', 'check', 'features', 'freezing', 'finetuning', 'text', 'lora', 'compare', 'adapters', 'tuning', 'distrib', 'deploy', 'noisy', 'cli']
 
 def page_name(nb:str) -> str:

@@ -59,25 +59,14 @@ def _code(nb:dict) -> str:
     return '\n\0'.join(_src(c) for c in nb['cells'] if c['cell_type'] == 'code' and not _is_install(c))
 
 def _module_imports(code:str) -> set:
-    "Names of the fttutor modules that `code` imports, at the top or inside a function (`fttutor.all` aside: a notebook's use of it is followed name by name)"
-    mods = set()
-    for line in code.splitlines():
-        line = line.split('#')[0]
-        m = re.match(r'\s*from (fttutor\.|\.)(\w+)(?:\.\w+)* import', line)
-        if m: mods.add(m.group(2)); continue
-        m = re.match(r'\s*from fttutor import ([\w, ]+)', line)
-        if m: mods |= {n.strip() for n in m.group(1).split(',')}; continue
-        if re.match(r'\s*import fttutor\.', line): mods |= set(re.findall(r'\bfttutor\.(\w+)', line))
-    return {m for m in mods if m != 'all' and (LIB/f'{m}.py').exists()}
+    "Names of the fttutor modules that `code` imports (the library's rule, `fttutor.study.module_imports`: the study's tables follow it too)"
+    from fttutor.study import module_imports
+    return module_imports(code)
 
 def _closure(mods:set) -> set:
     "`mods` and every fttutor module they import, transitively"
-    todo, seen = list(mods), set()
-    while todo:
-        m = todo.pop()
-        if m in seen: continue
-        seen.add(m); todo += _module_imports((LIB/f'{m}.py').read_text()) - seen
-    return seen
+    from fttutor.study import module_closure
+    return module_closure(mods)
 
 def _public_names() -> dict:
     "`{name: module}` for the names `fttutor.all` gives a lesson (its `from .module import ...` lines)"
@@ -116,7 +105,8 @@ def dependencies(nb:dict) -> list:
         mods |= {public[n] for n in _used(code, public)}
     patched = _patched_methods()
     mods |= {patched[m] for m in _identifiers(code) & set(patched)}
-    return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))]
+    tables = [f'data/study/{PROFILE}/{n}/{f}' for n in re.findall(r"\bread_table\('(\w+)'", lines) for f in ('table.csv', 'provenance.json')]
+    return ['settings.ini', 'fttutor/__init__.py'] + [f'fttutor/{m}.py' for m in sorted(_closure(mods))] + tables   # the study tables it reads
 
 PROFILE = 'cpu'   # the lesson profile the saved outputs are executed under
 
@@ -128,6 +118,7 @@ def _profile_text() -> str:
     return '\n'.join(f'{k} = {v}' for k, v in sorted(cp[PROFILE].items()))
 
 def _hash(rel:str) -> str:
+    if rel != 'settings.ini' and not (ROOT/rel).exists(): return 'missing'
     text = _profile_text() if rel == 'settings.ini' else (ROOT/rel).read_text()
     if rel.endswith('.py'): text = '\n'.join(l for l in text.splitlines() if not l.startswith('# %% '))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -256,11 +247,19 @@ def run_only(files:list) -> int:
         except CellExecutionError as e: print(f"FAILED: {Path(f).name}\n{str(e)[-3000:]}", flush=True); bad += 1
     return 1 if bad else 0
 
+def study_problems() -> list:
+    "The committed study tables that are missing or stale: made by other code, data, settings or seeds than today's"
+    from fttutor.study import study_status
+    st = study_status(ROOT/'data'/'study', PROFILE)
+    return [f"data/study/{PROFILE}/{n}: {r.status}" + (f" ({r.changed} changed): run fttutor-study --root data/study --only {n}" if r.changed else
+            f": run fttutor-study --root data/study --only {n}") for n, r in st.iterrows() if r.status != 'fresh']
+
 def check() -> int:
     flags, bad = tst_flags(), 0
     for fn in sorted(NBS.glob('*.ipynb')):
         for p in problems(fn, flags):
             print(f'{fn.relative_to(ROOT)}: {p}'); bad += 1
+    for p in study_problems(): print(p); bad += 1
     if bad: print("Re-execute the notebooks named above: python tools/outputs.py execute nbs/NAME.ipynb ...", file=sys.stderr)
     else: print(f"saved outputs: complete and fresh in all {len(list(NBS.glob('*.ipynb')))} notebooks")
     return 1 if bad else 0
