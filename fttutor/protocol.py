@@ -1,4 +1,4 @@
-"""One registry of strategies, one step budget, the learning rate chosen on validation, and one measurement: every score in the course comes from here.
+"""One registry of strategies, one protocol object (the budget, rates, seeds), the learning rate chosen on validation, and one measurement: every score in the course comes from here.
 
 Docs: https://fttutor.github.io/fttutor/lib_protocol.html.md"""
 

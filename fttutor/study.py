@@ -49,10 +49,20 @@ def module_closure(mods) -> set:
         seen.add(m); todo += module_imports((LIB/f'{m}.py').read_text()) - seen
     return seen
 
+def _code_only(source:str) -> str:
+    "The module's syntax tree without docstrings (comments are not in it): what runs, not how it is explained"
+    import ast
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, 'body', None)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body and isinstance(body[0], ast.Expr) \
+           and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str): node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
 def code_hash(mods) -> str:
-    "A hash of the source of `mods` and of every fttutor module they import"
+    "A hash of the code of `mods` and of every fttutor module they import (docstrings and comments aside: rewording stales no table)"
     h = hashlib.sha256()
-    for m in sorted(module_closure(mods)): h.update(f"{m}\0".encode() + (LIB/f'{m}.py').read_bytes())
+    for m in sorted(module_closure(mods)): h.update(f"{m}\0{_code_only((LIB/f'{m}.py').read_text())}".encode())
     return h.hexdigest()[:16]
 
 def data_fingerprint(name:str) -> str:
