@@ -89,7 +89,7 @@ def test_check_finds_a_changed_cell(tmp_path, monkeypatch):
     "`--check` fails on a notebook whose cell was edited by hand"
     fn = ic.notebooks()[0]
     nb = json.loads(fn.read_text())
-    nb['cells'][1]['source'][-1] += '  # edited'
+    ic.install_cell(nb)['source'][-1] += '  # edited'
     (tmp_path/'nbs').mkdir()
     (tmp_path/'nbs'/fn.name).write_text(json.dumps(nb))
     (tmp_path/'fttutor').mkdir()
