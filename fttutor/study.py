@@ -95,9 +95,9 @@ def register_experiment(e:Experiment) -> Experiment:
     return e
 
 # %% ../nbs/lib_study.ipynb #393a7cec
-NEAR_FAR = dict(strategies=['linear_probe', 'head_only', 'fine_tune', 'lp_ft'], near='photos', far='digits')
+NEAR_FAR = dict(strategies=['linear_probe', 'head_only', 'fine_tune', 'lp_ft'], near='photos', far='digits', sizes=[32])
 
-def _sizes(p) -> list: return sorted({32, int(p.img_size)})
+def _sizes(p) -> list: return list(NEAR_FAR['sizes'])   # one size for both domains; a second (64 px) is a settings change away
 
 def _near_far(p, seeds, folder:Path) -> pd.DataFrame:
     "Every strategy of `NEAR_FAR` on the near and the far domain at each size, under the profile's protocol"
