@@ -23,8 +23,8 @@ from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
 __all__ = ['LIB', 'EXPERIMENTS', 'NEAR_FAR', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
-           'register_experiment', 'near_far_claims', 'rule_verdict', 'near_far_answer', 'study_status', 'run_study',
-           'read_table', 'main']
+           'register_experiment', 'near_far_claims', 'rule_verdict', 'near_far_answer', 'near_far_advice',
+           'study_status', 'run_study', 'read_table', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 LIB = Path(fttutor.__file__).parent
@@ -127,6 +127,9 @@ def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_fa
         g = g.set_index('strategy')
         cond = f"{g.dataset.iloc[0]} ({domain}), {size} px, {g.seed.nunique()} seeds"
         s = seed_summary(g, conf=conf)
+        ft = g.loc[['fine_tune', 'lp_ft']].groupby(level=0).valid_accuracy.mean().idxmax()   # the fine-tuning strategy validation chooses
+        rows.append(_row(f"fine-tuning, the strategy validation chooses ({ft}), is more accurate than the linear probe", cond, s.loc[ft],
+                         '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
         for k, what in (('fine_tune', 'fine-tuning (fine_tune)'), ('lp_ft', 'fine-tuning (LP-FT)'), ('head_only', 'a head on the frozen body')):
             rows.append(_row(f"{what} is more accurate than the linear probe", cond, s.loc[k], '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
         rows.append(_row("LP-FT is more accurate than fine_tune (Kumar et al.)", cond,
@@ -140,9 +143,13 @@ def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_fa
     out.attrs.update(conf=conf, provenance=t.attrs.get('provenance'))
     return out
 
+def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
+    "The rows of the fine-tuning strategy validation chose, one per condition"
+    return claims[claims.claim.str.startswith('fine-tuning, the strategy validation chooses')]
+
 def rule_verdict(claims:pd.DataFrame) -> str:
-    "The verdict on 'feature extraction for a near domain, fine-tuning for a far one', from `near_far_claims`' fine_tune rows"
-    ft = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
+    "The verdict on 'feature extraction for a near domain, fine-tuning for a far one', from the chosen fine-tuning strategy's rows"
+    ft = _chosen(claims)
     near, far = ft[ft.conditions.str.contains('(near)', regex=False)], ft[ft.conditions.str.contains('(far)', regex=False)]
     if (near.verdict == 'better').any() or (far.verdict == 'worse').any(): return 'refuted'
     if (near.verdict.isin(['tie', 'worse'])).all() and (far.verdict == 'better').all(): return 'supported'
@@ -151,14 +158,34 @@ def rule_verdict(claims:pd.DataFrame) -> str:
 
 def near_far_answer(claims:pd.DataFrame) -> list:
     "A few sentences, each computed from the claim rows: the rule's verdict, then per domain what fine-tuning won or lost, and at what cost"
-    ft = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
     out = [f"The rule 'feature extraction for a near domain, fine-tuning for a far one' is {rule_verdict(claims)} by these runs."]
-    for _, r in ft.iterrows():
-        out.append(f"{r.conditions}: fine_tune against the linear probe {100 * r['diff']:+.1f} points ({claims.attrs['conf']:.0%} interval "
-                   f"{100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}): {r.verdict}.")
+    for _, r in _chosen(claims).iterrows():
+        k = r.claim.split('(')[1].split(')')[0]
+        out.append(f"{r.conditions}: {k} (the fine-tuning strategy validation chose) against the linear probe {100 * r['diff']:+.1f} points "
+                   f"({claims.attrs['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}): {r.verdict}.")
     cost = claims[claims.claim == 'fine-tuning costs more than feature extraction']
     out.append(f"The price, in the same runs: {'; '.join(f'{c.conditions.split(chr(44))[0]} at {c.conditions.split(chr(44))[1].strip()}: {c.verdict}' for _, c in cost.iterrows())}.")
     return out
+
+def near_far_advice(claims:pd.DataFrame) -> str:
+    "When to use which, in a few plain sentences, every word that judges chosen by the claim rows"
+    ch, out = _chosen(claims), []
+    won = ch[ch.verdict == 'better']
+    cost = claims[claims.claim == 'fine-tuning costs more than feature extraction'].verdict.iloc[0]
+    if len(won) == len(ch):
+        ks = sorted({r.claim.split('(')[1].split(')')[0] for _, r in won.iterrows()})
+        out.append(f"Here fine-tuning ({' or '.join(ks)}, as validation chose) beat feature extraction in every condition measured, by "
+                   f"{' and '.join(f'{100 * d:.1f}' for d in won['diff'])} points, so the domain alone did not decide.")
+    else:
+        out.append(f"Fine-tuning beat feature extraction in {len(won)} of {len(ch)} conditions measured; where it did not, the probe is the "
+                   f"cheaper equal.")
+    out.append(f"Feature extraction remains the cheap start: fine-tuning took {cost} in the same runs. Start with a linear probe; "
+               f"fine-tune when the points above are worth that price.")
+    plain = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
+    if (plain.verdict != 'better').any() and len(won):
+        out.append("How you fine-tune matters as much as whether: fastai's plain fine_tune did not beat the probe "
+                   f"({', '.join(f'{r.verdict} on {r.conditions.split(chr(44))[0]}' for _, r in plain.iterrows())}), where LP-FT did.")
+    return ' '.join(out)
 
 # %% ../nbs/lib_study.ipynb #acf780ae
 def _provenance(e:Experiment, p, seeds:list) -> dict:
