@@ -231,6 +231,7 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
             table = e.run(p, prov['seeds'], folder)
             write_atomic(folder/'table.csv', table.to_csv(index=False))
             prov.update(seconds=round(time.perf_counter() - t0), when=datetime.now(timezone.utc).isoformat(timespec='seconds'), rows=len(table),
+                        train_s=round(float(table.search_s.sum())) if 'search_s' in table else None,   # the runs' own time, resumed ones included
                         torch=torch.__version__, device=torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or 'cpu')
             write_atomic(folder/'provenance.json', json.dumps(prov, indent=1))
     return study_status(root, p, names, seeds)
