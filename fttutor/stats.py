@@ -119,11 +119,12 @@ def choose(valid:pd.DataFrame, # from `validation_view`: one row per (strategy, 
     near = [k for k in means.index if k == best or _within(wide[k] - wide[best], conf)]
     cost = 'train_mem_mb' if 'train_mem_mb' in ok and ok.train_mem_mb.notna().all() else 'seconds'
     c = ok.groupby(level=0, sort=False)[cost].mean()
-    pick = min(near, key=lambda k: (c[k], -means[k]))   # the cheapest; at an equal cost, the better on validation
-    return dict(recommended=pick, best=best, candidates=near, diverged=blown,
-                rule=f"the cheapest to train ({_COST[cost]}) within the {conf:.0%} paired validation interval of the best")
+    return dict(recommended=c[near].idxmin(), best=best, candidates=near, diverged=blown,
+                rule=f"the cheapest to train ({_COST[cost]}) among the strategies whose validation accuracy is within the {conf:.0%} "
+                     f"paired interval of the best's")
 
-_COST = dict(train_mem_mb='training memory', seconds='training seconds')
+_COST = dict(train_mem_mb='the memory its training holds: gradients, optimiser state, activations; unlike seconds, the same on every run',
+             seconds='training seconds')
 
 def _within(d:pd.Series, conf:float) -> bool:
     "Is zero inside the paired interval of the differences `d` (not measurably worse)?"
