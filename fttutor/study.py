@@ -138,7 +138,7 @@ def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_fa
         rows.append(dict(claim="fine-tuning costs more than feature extraction", conditions=cond, diff=None, ci_low=None, ci_high=None,
                          verdict=f"{m.seconds['fine_tune'] / m.seconds['linear_probe']:.1f}x the probe's time, "
                                  f"{m.train_mem_mb['fine_tune'] / m.train_mem_mb['linear_probe']:.0f}x its training memory",
-                         where='07_compare.ipynb#the-blogs-table-measured'))
+                         where='07_compare.ipynb'))
     out = pd.DataFrame(rows)
     out.attrs.update(conf=conf, provenance=t.attrs.get('provenance'))
     return out

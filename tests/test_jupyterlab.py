@@ -30,8 +30,8 @@ def _lesson_until_explorer(dest:Path) -> Path:
     cells = []
     for c in nb['cells']:
         cells.append({**c, 'outputs': [], 'execution_count': None} if c['cell_type'] == 'code' else c)
-        if c['cell_type'] == 'code' and ''.join(c['source']).startswith('ex = freeze_explorer(learn)'): break
-    else: raise AssertionError('no cell shows freeze_explorer(learn) in nbs/03_freezing.ipynb')
+        if c['cell_type'] == 'code' and ''.join(c['source']).startswith('ex = freeze_explorer('): break
+    else: raise AssertionError('no cell shows freeze_explorer(...) in nbs/03_freezing.ipynb')
     fn = dest/'explorer.ipynb'
     kernel = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3 (ipykernel)', 'language': 'python'}}
     fn.write_text(json.dumps({**nb, 'metadata': {**nb['metadata'], **kernel}, 'cells': cells}))  # no kernel dialog

@@ -44,12 +44,13 @@ def _anchor_show_doc(text:str) -> str:
     after = f"\n\n{link.group(0).strip()}" if link else ''
     return DOC_HEADING.sub(lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)} {m.group(2)}{after}', text, count=1)
 
-DOC_HOST = re.compile(r'https://fttutor\.github\.io/fttutor/(?=[\w.-]+\.html)')
 COLAB_BADGE = re.compile(r'\[!\[Open In Colab\]\([^)]*\)\]\(([^)]+)\)')
 
 def _local(md:str) -> str:
-    "nbdev's links to a symbol's page on the published site, made relative (every symbol has its anchor here); Colab badges as text links (their image is online)"
-    return COLAB_BADGE.sub(r'[Colab](\1)', DOC_HOST.sub('', md))
+    "Colab badges as text links: their image is online, and a page read offline shows a broken image"
+    return COLAB_BADGE.sub(r'[Colab](\1)', md)
+
+NB_HREF = re.compile(r'href="(\w+)\.ipynb(#[^"]*)?"')   # a link to a lesson in an HTML output: to its page on the site
 
 def _strip_directives(cell) -> bool:
     "Remove the `#|` lines a reader should not see (an `echo: false` cell shows its output only); False when nothing is left to show"
@@ -77,6 +78,8 @@ def stage_notebook(src:Path, dst:Path) -> str:
         for o in c.get('outputs', []):
             md = o.get('data', {}).get('text/markdown')
             if md is not None: o['data']['text/markdown'] = _local(_anchor_show_doc(''.join(md)))
+            html = o.get('data', {}).get('text/html')
+            if html is not None: o['data']['text/html'] = NB_HREF.sub(lambda m: f'href="{page_name(m.group(1))}.html{m.group(2) or ""}"', ''.join(html))
         cells.append(c)
     nb['cells'] = cells
     nb['metadata'].pop('widgets', None)
