@@ -163,7 +163,7 @@ def problems(fn:Path, flags:set) -> list:
         errs = [o for o in c.get('outputs', []) if o['output_type'] == 'error']
         first = _src(c).splitlines()[0][:60] if _src(c) else ''
         if errs: out.append(f'cell {i} ({first!r}) saved an error: {errs[0].get("ename")}')
-        junk = [debris(o) for o in c.get('outputs', []) if debris(o)]
+        junk = [d for d in map(debris, c.get('outputs', [])) if d]
         if junk: out.append(f'cell {i} ({first!r}) saved {junk[0]}')
         elif should_show(c) and not c.get('outputs'): out.append(f'cell {i} ({first!r}) shows nothing')
     return out
@@ -251,8 +251,8 @@ def study_problems() -> list:
     "The committed study tables that are missing or stale: made by other code, data, settings or seeds than today's"
     from fttutor.study import study_status
     st = study_status(ROOT/'data'/'study', PROFILE)
-    return [f"data/study/{PROFILE}/{n}: {r.status}" + (f" ({r.changed} changed): run fttutor-study --root data/study --only {n}" if r.changed else
-            f": run fttutor-study --root data/study --only {n}") for n, r in st.iterrows() if r.status != 'fresh']
+    return [f"data/study/{PROFILE}/{n}: {r.status}{f' ({r.changed} changed)' if r.changed else ''}: run fttutor-study --root data/study --only {n}"
+            for n, r in st.iterrows() if r.status != 'fresh']
 
 def check() -> int:
     flags, bad = tst_flags(), 0
