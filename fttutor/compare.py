@@ -265,21 +265,32 @@ def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy', conf:fl
 def layer_probe(learn, # a vision `Learner` (its body frozen and pretrained)
                 layers=None, # names in `learn.model`; default: the end of each of `body_stages`, then the body's output ('0')
                 width:int=None, # also probe every stage at this many dimensions (PCA fitted on train): width no longer differs
+                test=None, # a `DataLoader` (e.g. `learn.dls.test`) to score every probe on, once, to report: `test_accuracy`, `test_hits`
                 progress:bool=True) -> pd.DataFrame:
     "Linear-probe accuracy of the pooled features at each stage of `learn`'s body, every stage read in one pass over the data"
     layers = list(ifnone(layers, [f'0.{n}' for n in body_stages(learn.model[0])] + ['0']))
-    trn, val = (extract_features(learn, dl, layer=layers, progress=progress) for dl in (learn.dls.train, learn.dls.valid))
-    rows = [dict(layer=n, n_features=trn[n].feats.shape[1], accuracy=linear_probe(trn[n], val[n]).accuracy) for n in layers]
-    if width:   # every stage cut to the same width, so a wide stage's extra dimensions cannot be what makes its probe better
-        for r, n in zip(rows, layers): r[f'accuracy_at_{width}'] = linear_probe(*_projected(trn[n], val[n], width)).accuracy
+    dls = [learn.dls.train, learn.dls.valid] + ([test] if test is not None else [])
+    trn, val, *tst = (extract_features(learn, dl, layer=layers, progress=progress) for dl in dls)
+    rows = []
+    for n in layers:
+        rows.append(dict(layer=n, n_features=trn[n].feats.shape[1], **_probe_scores(trn[n], val[n], tst[0][n] if tst else None)))
+        if width:   # every stage cut to the same width, so a wide stage's extra dimensions cannot be what makes its probe better
+            rows[-1].update({f'{k}_at_{width}': v for k, v in _probe_scores(*_projected(trn[n], val[n], tst[0][n] if tst else None, width)).items()})
     return pd.DataFrame(rows).set_index('layer')
 
-def _projected(trn, val, width:int) -> tuple:
-    "Training and validation features projected on the training features' first `width` principal components (fitted on train only)"
+def _probe_scores(trn, val, tst=None) -> dict:
+    "A probe fitted on `trn` (its C chosen by cross-validation there) scored on `val` and, when given, on `tst` (accuracy and hits)"
+    r = linear_probe(trn, val)
+    if tst is None: return dict(accuracy=r.accuracy)
+    hits = r.probe.predict(np.asarray(tst[0], dtype=np.float32)) == np.asarray(tst[1])
+    return dict(accuracy=r.accuracy, test_accuracy=hits.mean(), test_hits=''.join('1' if h else '0' for h in hits))
+
+def _projected(trn, val, tst, width:int) -> tuple:
+    "Training, validation (and test) features on the training features' first `width` principal components (fitted on train only)"
     from sklearn.decomposition import PCA
-    pca = PCA(n_components=min(width, *trn.feats.shape), random_state=0).fit(np.asarray(trn.feats, dtype=np.float32))
-    f = lambda o: pca.transform(np.asarray(o.feats, dtype=np.float32))
-    return (f(trn), np.asarray(trn.labels)), (f(val), np.asarray(val.labels))
+    pca = PCA(n_components=min(width, *trn[0].shape), random_state=0).fit(np.asarray(trn[0], dtype=np.float32))
+    f = lambda o: None if o is None else (pca.transform(np.asarray(o[0], dtype=np.float32)), np.asarray(o[1]))
+    return f(trn), f(val), f(tst)
 
 # %% ../nbs/07_compare.ipynb #bc2d72b8
 def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['UNDERPOWERED', 'paired_interval', 'paired_bootstrap', 'seed_summary', 'verdict_sentences', 'validation_view',
-           'choose', 'decision']
+__all__ = ['UNDERPOWERED', 'paired_interval', 'paired_bootstrap', 'interval_verdict', 'seed_summary', 'verdict_sentences',
+           'validation_view', 'choose', 'decision']
 
 # %% ../nbs/lib_stats.ipynb #fdd164d2
 UNDERPOWERED = 0.05   # a half-width (5 points) above which an interval that includes zero decides nothing
@@ -35,7 +35,10 @@ def paired_bootstrap(d:np.ndarray, # per-item differences, one row per seed and 
     lo, hi = np.quantile(boot, [(1 - conf) / 2, (1 + conf) / 2])
     return d.mean(), lo, hi, boot.std(ddof=1)
 
-def _verdict(lo:float, hi:float, n:int) -> str:
+def interval_verdict(lo:float, hi:float, # a paired difference's interval
+                     n:int=2 # runs behind it: fewer than 2 give no interval ('one seed')
+                    ) -> str:
+    "'better' or 'worse' when the interval lies on one side of zero; else 'tie' if narrow (`UNDERPOWERED`) or 'underpowered'"
     if n < 2 or np.isnan(lo): return 'one seed'
     return 'better' if lo > 0 else 'worse' if hi < 0 else 'underpowered' if (hi - lo) / 2 > UNDERPOWERED else 'tie'
 
@@ -67,7 +70,7 @@ def seed_summary(res:pd.DataFrame, # one row per (strategy, seed), indexed by st
             else:
                 diff, half = paired_interval(d, conf)
                 lo, hi, se, how = diff - half, diff + half, half / 2.0 if len(d) > 1 else np.nan, 't-interval over seeds'
-            row.update(diff=diff, ci_low=lo, ci_high=hi, mde=2.8 * se, interval=how, verdict=_verdict(lo, hi, len(d)))
+            row.update(diff=diff, ci_low=lo, ci_high=hi, mde=2.8 * se, interval=how, verdict=interval_verdict(lo, hi, len(d)))
         rows.append(row)
     out = pd.DataFrame(rows).set_index('strategy')
     out.attrs.update(metric=metric, baseline=baseline, conf=conf)
@@ -107,7 +110,7 @@ def validation_view(df:pd.DataFrame) -> pd.DataFrame:
 
 def choose(valid:pd.DataFrame, # from `validation_view`: one row per (strategy, seed), no test column
            conf:float=0.95) -> dict:
-    "The recommendation, from validation only: the best validation mean, or the cheapest (in seconds) within its paired interval"
+    "The recommendation, from validation only: the best validation mean, or the cheapest to train within its paired interval (at equal cost, the better)"
     if any(str(c).startswith('test_') for c in valid.columns): raise ValueError("choose() sees validation only: pass validation_view(df)")
     blown = sorted(set(valid.index[valid.diverged.astype(bool)])) if 'diverged' in valid else []
     ok = valid[~valid.index.isin(blown)]   # a strategy that diverged on some seed has no score there: never the recommendation
@@ -119,7 +122,8 @@ def choose(valid:pd.DataFrame, # from `validation_view`: one row per (strategy, 
     near = [k for k in means.index if k == best or _within(wide[k] - wide[best], conf)]
     cost = 'train_mem_mb' if 'train_mem_mb' in ok and ok.train_mem_mb.notna().all() else 'seconds'
     c = ok.groupby(level=0, sort=False)[cost].mean()
-    return dict(recommended=c[near].idxmin(), best=best, candidates=near, diverged=blown,
+    pick = min(near, key=lambda k: (c[k], -means[k]))   # at an equal cost (fine_tune and LP-FT hold the same memory), the better on validation
+    return dict(recommended=pick, best=best, candidates=near, diverged=blown,
                 rule=f"the cheapest to train ({_COST[cost]}) among the strategies whose validation accuracy is within the {conf:.0%} "
                      f"paired interval of the best's")
 

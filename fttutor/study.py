@@ -11,20 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
-import pandas as pd, torch
+import numpy as np, pandas as pd, torch
 import fttutor
 from fastcore.script import store_true
 from .core import lesson_profile, cli, offline_mode, OfflineError
-from .data import image_items, dataset_source
-from .stats import seed_summary
+from .data import image_items, dataset_source, image_dls
+from .models import transfer_learner
+from .stats import seed_summary, paired_bootstrap, interval_verdict
 from .protocol import Protocol
-from .compare import compare_strategies, cli_message
+from .compare import compare_strategies, cli_message, layer_probe
 from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
-__all__ = ['LIB', 'EXPERIMENTS', 'NEAR_FAR', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
-           'register_experiment', 'near_far_claims', 'rule_verdict', 'near_far_answer', 'near_far_advice',
-           'study_status', 'run_study', 'read_table', 'main']
+__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'FINDINGS', 'module_imports',
+           'module_closure', 'code_hash', 'data_fingerprint', 'Experiment', 'register_experiment', 'near_far_claims',
+           'data_needs_claims', 'noisy_claims', 'layers_claims', 'combined', 'rule_verdict', 'layers_verdict',
+           'claim_verdicts', 'near_far_answer', 'near_far_advice', 'findings_advice', 'findings', 'study_status',
+           'run_study', 'read_table', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 LIB = Path(fttutor.__file__).parent
@@ -95,9 +98,17 @@ def register_experiment(e:Experiment) -> Experiment:
     return e
 
 # %% ../nbs/lib_study.ipynb #393a7cec
-NEAR_FAR = dict(strategies=['linear_probe', 'head_only', 'fine_tune', 'lp_ft'], near='photos', far='digits', sizes=[32])
+SIZE = 32   # every experiment's image size: one size for every domain, so that no comparison mixes a size effect into what it measures
+DOMAINS = dict(near='photos', far='digits')   # near the pretraining data (natural photos, as ImageNet's) and far from it (8x8 digit scans)
+NEAR_FAR = dict(strategies=['linear_probe', 'head_only', 'fine_tune', 'lp_ft'], sizes=[SIZE], **DOMAINS)
 
 def _sizes(p) -> list: return list(NEAR_FAR['sizes'])   # one size for both domains; a second (64 px) is a settings change away
+
+def _tidy(df:pd.DataFrame, **cols) -> pd.DataFrame:
+    "A comparison's rows with the strategy as a column and `cols` added; its curves and settings stay in its folder (pandas cannot merge attrs that hold tables)"
+    d = df.reset_index().assign(**cols)
+    d.attrs = {}
+    return d
 
 def _near_far(p, seeds, folder:Path) -> pd.DataFrame:
     "Every strategy of `NEAR_FAR` on the near and the far domain at each size, under the profile's protocol"
@@ -107,17 +118,72 @@ def _near_far(p, seeds, folder:Path) -> pd.DataFrame:
             ds = NEAR_FAR[domain]
             df = compare_strategies(ds, strategies=NEAR_FAR['strategies'], seeds=seeds, size=size, profile=p, out=folder/'runs'/f'{ds}-{size}',
                                     resume=True, plot=False, progress=False)
-            d = df.reset_index().assign(domain=domain, dataset=ds, size=size)
-            d.attrs = {}   # the comparison's curves and settings stay in its folder; pandas cannot merge attrs that hold tables
-            rows.append(d)
+            rows.append(_tidy(df, domain=domain, dataset=ds, size=size))
     return pd.concat(rows, ignore_index=True)
 
 register_experiment(Experiment('near_far', "Feature extraction suffices for a domain near the pretraining data; fine-tuning wins on a distant one",
-                               _near_far, seeds=3, datasets=(NEAR_FAR['near'], NEAR_FAR['far']), settings=NEAR_FAR))   # 3: what this stop's 2 cores afforded
+                               _near_far, seeds=5, datasets=tuple(DOMAINS.values()), settings=NEAR_FAR))
+
+
+# %% ../nbs/lib_study.ipynb #3bc3961c
+def _per_seed(ds:str, strategies:list, seeds:list, folder:Path, tag:str, p, **setting) -> pd.DataFrame:
+    "The strategies on `ds` at `SIZE`, one comparison per seed (each seed draws its own subset and flipped labels), resumably in `runs/<tag>-s<seed>`"
+    rows = []
+    for s in seeds:
+        df = compare_strategies(ds, strategies=strategies, seed=s, size=SIZE, profile=p, out=folder/'runs'/f'{tag}-s{s}', resume=True,
+                                plot=False, progress=False, sample_seed=s, noise_seed=s, **setting)
+        rows.append(_tidy(df, dataset=ds, size=SIZE, **setting))
+    return pd.concat(rows, ignore_index=True)
+
+DATA_NEEDS = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], ks=[5, 20], **DOMAINS)
+
+def _data_needs(p, seeds, folder:Path) -> pd.DataFrame:
+    "The probe and both fine-tuning strategies with `ks` labelled images per class, on both domains (all the images: `near_far`)"
+    return pd.concat([_per_seed(DOMAINS[d], DATA_NEEDS['strategies'], seeds, folder, f'{DOMAINS[d]}-k{k}', p, samples_per_class=k).assign(domain=d)
+                      for d in DOMAINS for k in DATA_NEEDS['ks']], ignore_index=True)
+
+register_experiment(Experiment('data_needs', "With few labelled examples, feature extraction beats fine-tuning; fine-tuning needs more data",
+                               _data_needs, seeds=5, datasets=tuple(DOMAINS.values()), settings=DATA_NEEDS))
+
+NOISY = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], rate=0.4, domain='far')
+
+def _noisy(p, seeds, folder:Path) -> pd.DataFrame:
+    "The probe and both fine-tuning strategies with a share `rate` of the training labels flipped, on the far domain (clean labels: `near_far`)"
+    ds = DOMAINS[NOISY['domain']]
+    return _per_seed(ds, NOISY['strategies'], seeds, folder, f"{ds}-noise{NOISY['rate']}", p, label_noise=NOISY['rate']).assign(domain=NOISY['domain'])
+
+register_experiment(Experiment('noisy_labels', "Feature extraction degrades less than fine-tuning when training labels are noisy",
+                               _noisy, seeds=3, datasets=(DOMAINS['far'],), settings=NOISY))   # 3: a drop is paired within a seed, its noise small
+
+LAYERS = dict(width=16, **DOMAINS)   # 16: the narrowest stage's width, so every stage is probed at the same width
+
+def _layers(p, seeds, folder:Path) -> pd.DataFrame:
+    "Probes on every stage of the frozen pretrained body, at full and at equal width, on both domains: a deterministic run, scored once on test"
+    rows = []
+    for d, ds in DOMAINS.items():
+        dls = image_dls(ds, size=SIZE, profile=p)   # the profile's split: the test images of every other experiment
+        learn = transfer_learner(dls, p.arch)
+        pr = layer_probe(learn, width=LAYERS['width'], test=dls.test, progress=False)
+        rows.append(pr.reset_index().assign(domain=d, dataset=ds, size=SIZE, seed=seeds[0], stage=range(len(pr))))
+    return pd.concat(rows, ignore_index=True)
+
+register_experiment(Experiment('layers', "Early layers are generic, later ones specific: on a distant domain an earlier stage is the better feature",
+                               _layers, seeds=1, datasets=tuple(DOMAINS.values()), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
+
 
 # %% ../nbs/lib_study.ipynb #a33647b2
-def _row(claim:str, cond:str, r, where:str) -> dict:
-    return dict(claim=claim, conditions=cond, diff=r['diff'], ci_low=r.ci_low, ci_high=r.ci_high, verdict=r.verdict, where=where)
+def _judged(v:str) -> str:
+    "A comparison's verdict read against its claim row, which always says 'a is more accurate than b' (diff = a - b)"
+    return {'better': 'supported', 'worse': 'refuted'}.get(v, v)
+
+def _row(claim:str, cond:str, r, where:str, experiment:str='near_far') -> dict:
+    "One claim row from a `seed_summary` row `r`: the difference, its interval, and the verdict read against the claim"
+    return dict(experiment=experiment, claim=claim, conditions=cond, diff=r['diff'], ci_low=r.ci_low, ci_high=r.ci_high,
+                verdict=_judged(r.verdict), where=where)
+
+def _cond(g:pd.DataFrame, domain:str, *more:str) -> str:
+    "The conditions of a group of runs in words: dataset (domain), what else was set, size, seeds"
+    return ', '.join([f"{g.dataset.iloc[0]} ({domain})", *more, f"{g['size'].iloc[0]} px", f"{g.seed.nunique()} seed{'s' * (g.seed.nunique() > 1)}"])
 
 def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_far')`)
                     conf:float=0.95) -> pd.DataFrame:
@@ -125,8 +191,7 @@ def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_fa
     rows = []
     for (domain, size), g in t.groupby(['domain', 'size'], sort=False):
         g = g.set_index('strategy')
-        cond = f"{g.dataset.iloc[0]} ({domain}), {size} px, {g.seed.nunique()} seeds"
-        s = seed_summary(g, conf=conf)
+        cond, s = _cond(g, domain), seed_summary(g, conf=conf)
         ft = g.loc[['fine_tune', 'lp_ft']].groupby(level=0).valid_accuracy.mean().idxmax()   # the fine-tuning strategy validation chooses
         rows.append(_row(f"fine-tuning, the strategy validation chooses ({ft}), is more accurate than the linear probe", cond, s.loc[ft],
                          '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
@@ -135,26 +200,105 @@ def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_fa
         rows.append(_row("LP-FT is more accurate than fine_tune (Kumar et al.)", cond,
                          seed_summary(g.loc[['fine_tune', 'lp_ft']], baseline='fine_tune', conf=conf).loc['lp_ft'], '04_finetuning.ipynb'))
         m = g.groupby(level=0).mean(numeric_only=True)
-        rows.append(dict(claim="fine-tuning costs more than feature extraction", conditions=cond, diff=None, ci_low=None, ci_high=None,
-                         verdict=f"{m.seconds['fine_tune'] / m.seconds['linear_probe']:.1f}x the probe's time, "
-                                 f"{m.train_mem_mb['fine_tune'] / m.train_mem_mb['linear_probe']:.0f}x its training memory",
+        rows.append(dict(experiment='near_far', claim="fine-tuning costs more than feature extraction", conditions=cond, diff=None, ci_low=None,
+                         ci_high=None, verdict=f"{m.seconds['fine_tune'] / m.seconds['linear_probe']:.1f}x the probe's time, "
+                                           f"{m.train_mem_mb['fine_tune'] / m.train_mem_mb['linear_probe']:.0f}x its training memory",
                          where='07_compare.ipynb'))
+    return _claims(rows, conf, t)
+
+def _claims(rows:list, conf:float, *tables) -> pd.DataFrame:
     out = pd.DataFrame(rows)
-    out.attrs.update(conf=conf, provenance=t.attrs.get('provenance'))
+    out.attrs.update(conf=conf, provenance=[t.attrs.get('provenance') for t in tables])
     return out
 
+def data_needs_claims(t:pd.DataFrame, # the `data_needs` table
+                      conf:float=0.95) -> pd.DataFrame:
+    "Per domain and labelled images per class: the linear probe against each fine-tuning strategy (paired over seeds and test items)"
+    rows = []
+    for (domain, k), g in t.groupby(['domain', 'samples_per_class'], sort=False):
+        g = g.set_index('strategy')
+        for ft in ('fine_tune', 'lp_ft'):
+            s = seed_summary(g.loc[['linear_probe', ft]], baseline=ft, conf=conf).loc['linear_probe']
+            rows.append(_row(f"with few labels, the linear probe is more accurate than {ft}", _cond(g, domain, f"{k} labelled images per class"),
+                             s, '07_compare.ipynb#data-efficiency', 'data_needs'))
+    return _claims(rows, conf, t)
+
+def _hits(s) -> np.ndarray: return np.array([c == '1' for c in s], dtype=np.int8)
+
+def noisy_claims(noisy:pd.DataFrame, # the `noisy_labels` table
+                 clean:pd.DataFrame, # the `near_far` table: the same runs with clean labels
+                 conf:float=0.95) -> pd.DataFrame:
+    "Per fine-tuning strategy: how many more points it loses to flipped labels than the probe, paired over seeds and test items"
+    c = clean[(clean.domain == NOISY['domain']) & clean.seed.isin(noisy.seed)]
+    key = lambda d: {(r.strategy, r.seed): _hits(r.test_hits) for r in d.itertuples()}
+    hc, hn = key(c), key(noisy)
+    seeds = sorted(set(noisy.seed) & set(c.seed))
+    drop = lambda k: np.stack([hc[k, s] - hn[k, s] for s in seeds])   # per seed and test item: 1 where the noise cost a right answer
+    rows, n = [], noisy.iloc[0]
+    cond = f"{n.dataset} ({NOISY['domain']}), {n.label_noise:.0%} of the training labels flipped, {n['size']} px, {len(seeds)} seeds"
+    for ft in ('fine_tune', 'lp_ft'):
+        diff, lo, hi, _ = paired_bootstrap(drop(ft) - drop('linear_probe'), conf)
+        rows.append(dict(experiment='noisy_labels', claim=f"{ft} loses more accuracy to label noise than the linear probe", conditions=cond,
+                         diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(interval_verdict(lo, hi, len(seeds))),
+                         where='11_noisy.ipynb#the-verdict-computed'))
+    return _claims(rows, conf, noisy, clean)
+
+def layers_claims(t:pd.DataFrame, # the `layers` table
+                  conf:float=0.95) -> pd.DataFrame:
+    "Per domain, at full and at equal width: the earlier stage validation prefers against the body's output, paired over test items"
+    rows, w = [], f"_at_{LAYERS['width']}"
+    for domain, g in t.groupby('domain', sort=False):
+        g = g.sort_values('stage').set_index('layer')
+        last, earlier = g.index[-1], g.iloc[:-1]
+        for suffix, how in (('', 'at full width'), (w, f"every stage cut to {LAYERS['width']} dimensions")):
+            best = earlier[f'accuracy{suffix}'].idxmax()   # chosen on validation
+            diff, lo, hi, _ = paired_bootstrap((_hits(g.loc[best, f'test_hits{suffix}']) - _hits(g.loc[last, f'test_hits{suffix}']))[None], conf)
+            v = interval_verdict(lo, hi)
+            rows.append(dict(experiment='layers', claim=f"an earlier stage's features ({best}, the best on validation) are more accurate than the body's output",
+                             conditions=f"{g.dataset.iloc[0]} ({domain}), {how}, {g['size'].iloc[0]} px, frozen pretrained body, interval over test items",
+                             diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(v), where='07_compare.ipynb#layer-wise-transferability'))
+    return _claims(rows, conf, t)
+
+
+# %% ../nbs/lib_study.ipynb #a5cdd481
 def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
     "The rows of the fine-tuning strategy validation chose, one per condition"
     return claims[claims.claim.str.startswith('fine-tuning, the strategy validation chooses')]
 
+def _in(rows:pd.DataFrame, domain:str) -> pd.DataFrame: return rows[rows.conditions.str.contains(f'({domain})', regex=False)]
+
+def combined(verdicts) -> str:
+    "One verdict for a claim measured in several conditions: supported (or refuted) only where every one says so"
+    v = set(verdicts)
+    if v == {'supported'} or v == {'refuted'}: return v.pop()
+    if {'supported', 'refuted'} & v: return 'mixed: ' + ', '.join(f"{sum(x == w for x in verdicts)} {w}" for w in ('supported', 'refuted', 'tie', 'underpowered') if w in v)
+    return 'underpowered' if 'underpowered' in v else 'tie' if v == {'tie'} else 'not measured'
+
 def rule_verdict(claims:pd.DataFrame) -> str:
     "The verdict on 'feature extraction for a near domain, fine-tuning for a far one', from the chosen fine-tuning strategy's rows"
     ft = _chosen(claims)
-    near, far = ft[ft.conditions.str.contains('(near)', regex=False)], ft[ft.conditions.str.contains('(far)', regex=False)]
-    if (near.verdict == 'better').any() or (far.verdict == 'worse').any(): return 'refuted'
-    if (near.verdict.isin(['tie', 'worse'])).all() and (far.verdict == 'better').all(): return 'supported'
+    near, far = _in(ft, 'near'), _in(ft, 'far')
+    if (near.verdict == 'supported').any() or (far.verdict == 'refuted').any(): return 'refuted'
+    if (near.verdict.isin(['tie', 'refuted'])).all() and (far.verdict == 'supported').all(): return 'supported'
     if (pd.concat([near, far]).verdict == 'underpowered').any(): return 'underpowered'
     return 'partly supported'
+
+def layers_verdict(claims:pd.DataFrame) -> str:
+    "'Early layers generic, later ones specific', from the equal-width rows: an earlier stage better on the far domain and not on the near one"
+    eq = claims[(claims.experiment == 'layers') & claims.conditions.str.contains('cut to')]
+    near, far = _in(eq, 'near').verdict, _in(eq, 'far').verdict
+    if (far == 'supported').all() and not (near == 'supported').any(): return 'supported'
+    if (far == 'refuted').any() or (near == 'supported').any(): return 'refuted'
+    return 'underpowered' if (far == 'underpowered').any() else 'not supported: no stage is measurably better than the output on the far domain'
+
+def claim_verdicts(claims:pd.DataFrame) -> pd.DataFrame:
+    "One line per experiment: the blog's claim it measures and the verdict computed from its rows"
+    rules = dict(near_far=rule_verdict, layers=layers_verdict,
+                 data_needs=lambda c: combined(c[c.conditions.str.contains(f" {min(DATA_NEEDS['ks'])} labelled")].verdict),
+                 noisy_labels=lambda c: combined(c.verdict))
+    rows = [dict(experiment=n, claim=EXPERIMENTS[n].claim, verdict=rules[n](c), where=c['where'].iloc[0])
+            for n, c in claims.groupby('experiment', sort=False) if n in rules]
+    return pd.DataFrame(rows)
 
 def near_far_answer(claims:pd.DataFrame) -> list:
     "A few sentences, each computed from the claim rows: the rule's verdict, then per domain what fine-tuning won or lost, and at what cost"
@@ -164,35 +308,70 @@ def near_far_answer(claims:pd.DataFrame) -> list:
         out.append(f"{r.conditions}: {k} (the fine-tuning strategy validation chose) against the linear probe {100 * r['diff']:+.1f} points "
                    f"({claims.attrs['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}): {r.verdict}.")
     cost = claims[claims.claim == 'fine-tuning costs more than feature extraction']
-    out.append(f"The price, in the same runs: {'; '.join(f'{c.conditions.split(chr(44))[0]} at {c.conditions.split(chr(44))[1].strip()}: {c.verdict}' for _, c in cost.iterrows())}.")
+    out.append("The price, in the same runs: " + '; '.join(f"{c.conditions.split(', ')[0]}: {c.verdict}" for _, c in cost.iterrows()) + '.')
     return out
 
 def near_far_advice(claims:pd.DataFrame) -> str:
     "When to use which, in a few plain sentences, every word that judges chosen by the claim rows"
     ch, out = _chosen(claims), []
-    won = ch[ch.verdict == 'better']
+    won = ch[ch.verdict == 'supported']
     cost = claims[claims.claim == 'fine-tuning costs more than feature extraction'].verdict.iloc[0]
     if len(won) == len(ch):
         ks = sorted({r.claim.split('(')[1].split(')')[0] for _, r in won.iterrows()})
-        out.append(f"Here fine-tuning ({' or '.join(ks)}, as validation chose) beat feature extraction in every condition measured, by "
-                   f"{' and '.join(f'{100 * d:.1f}' for d in won['diff'])} points, so the domain alone did not decide.")
+        out.append(f"With all the labelled images, fine-tuning ({' or '.join(ks)}, as validation chose) beat feature extraction in every domain "
+                   f"measured, by {' and '.join(f'{100 * d:.1f}' for d in won['diff'])} points, so the domain alone did not decide.")
     else:
-        out.append(f"Fine-tuning beat feature extraction in {len(won)} of {len(ch)} conditions measured; where it did not, the probe is the "
-                   f"cheaper equal.")
+        out.append(f"With all the labelled images, fine-tuning beat feature extraction in {len(won)} of {len(ch)} domains measured; where it "
+                   f"did not, the probe is the cheaper equal.")
     out.append(f"Feature extraction remains the cheap start: fine-tuning took {cost} in the same runs. Start with a linear probe; "
                f"fine-tune when the points above are worth that price.")
-    plain = claims[claims.claim.str.startswith('fine-tuning (fine_tune)')]
-    if (plain.verdict != 'better').any() and len(won):
-        out.append("How you fine-tune matters as much as whether: fastai's plain fine_tune did not beat the probe "
+    plain, lp = (claims[claims.claim.str.startswith(f'fine-tuning ({k})')] for k in ('fine_tune', 'LP-FT'))
+    if (plain.verdict != 'supported').any() and len(lp) and (lp.verdict == 'supported').all():
+        out.append("How you fine-tune matters as much as whether: fastai's plain fine_tune did not beat the probe everywhere "
                    f"({', '.join(f'{r.verdict} on {r.conditions.split(chr(44))[0]}' for _, r in plain.iterrows())}), where LP-FT did.")
     return ' '.join(out)
+
+def _briefly(rows:pd.DataFrame, what) -> str:
+    "Rows in a few words each: `what(row)`, the difference in points and the verdict"
+    return '; '.join(f"{what(r)} {100 * r['diff']:+.1f} points ({r.verdict})" for _, r in rows.iterrows())
+
+def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findings`)
+                   ) -> str:
+    "When to use which, in plain sentences: the near/far advice, then what the data, noise and layer experiments add, each word computed"
+    out, by = [near_far_advice(claims[claims.experiment == 'near_far'])], dict(list(claims.groupby('experiment', sort=False)))
+    if 'data_needs' in by:
+        d, k = by['data_needs'], min(DATA_NEEDS['ks'])
+        few = d[d.conditions.str.contains(f" {k} labelled")]
+        v = combined(few.verdict)
+        out.append(f"With only {k} labelled images per class, the advice to extract features is {v} here (the probe against each "
+                   f"fine-tuning strategy: {_briefly(few, lambda r: r.conditions.split(', ')[0] + ', vs ' + r.claim.split()[-1] + ':')}).")
+    if 'noisy_labels' in by:
+        n = by['noisy_labels']
+        out.append(f"With {n.conditions.iloc[0].split(', ')[1]}, the claim that the probe suffers less is {combined(n.verdict)} "
+                   f"(the extra points each fine-tuning strategy lost: {_briefly(n, lambda r: r.claim.split()[0] + ':')}).")
+    if 'layers' in by:
+        out.append(f"'Early layers are generic' is {layers_verdict(by['layers'])} by the layer probes at equal width "
+                   f"({_briefly(by['layers'][by['layers'].conditions.str.contains('cut to')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')}).")
+    return ' '.join(out)
+
+FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims)   # experiment -> its claims (noisy_labels: `noisy_claims`, it pairs with near_far)
+
+def findings(tables:dict, # experiment name -> its table (`read_table`); those missing are left out
+             conf:float=0.95) -> pd.DataFrame:
+    "Every experiment's claim rows in one table, the provenance of every table behind them in `attrs`"
+    parts = [f(tables[n], conf=conf) for n, f in FINDINGS.items() if n in tables]
+    if 'noisy_labels' in tables and 'near_far' in tables: parts.append(noisy_claims(tables['noisy_labels'], tables['near_far'], conf))
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(conf=conf, provenance={n: t.attrs.get('provenance') for n, t in tables.items()})
+    return out
+
 
 # %% ../nbs/lib_study.ipynb #acf780ae
 def _provenance(e:Experiment, p, seeds:list) -> dict:
     "What the table of `e` depends on: the code, the data, its settings, the seeds and the profile"
     protocol = {k: v for k, v in Protocol.from_profile(p).settings().items() if k != 'seeds'}   # the budget rule, rates, batch size...
     return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code_hash(e.modules),
-                data={d: data_fingerprint(d) for d in e.datasets}, settings=dict(e.settings or {}, sizes=_sizes(p), protocol=protocol),
+                data={d: data_fingerprint(d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol),
                 fttutor=fttutor.__version__)
 
 _INPUTS = ('profile', 'seeds', 'code', 'data', 'settings')
@@ -240,7 +419,8 @@ def read_table(name:str, root=None, profile:str='cpu') -> pd.DataFrame:
     "The table of experiment `name` (default root: the committed tables, `data/study`), with its provenance in `attrs`"
     folder = Path(root or LIB/'assets'/'study')/profile/name
     if not (folder/'table.csv').exists(): raise FileNotFoundError(f"No study table {folder/'table.csv'}: run fttutor-study --only {name}")
-    df = pd.read_csv(folder/'table.csv', keep_default_na=False, na_values=[''], dtype={'test_hits': str})
+    hits = [c for c in pd.read_csv(folder/'table.csv', nrows=0).columns if c.startswith('test_hits')]   # strings of 0 and 1, never numbers
+    df = pd.read_csv(folder/'table.csv', keep_default_na=False, na_values=[''], dtype=dict.fromkeys(hits, str))
     df.attrs['provenance'] = json.loads((folder/'provenance.json').read_text())
     return df
 

@@ -25,7 +25,7 @@ def extra_flags() -> tuple:
     "`(flags to run, notes)`: an extra's cells run when its packages import; otherwise they are skipped and a note says how to install it"
     import subprocess
     run, notes = [], []
-    for flag, mods in EXTRAS.items():   # imported in a child process: the workers are forked from this one, which stays free of them
+    for flag, mods in EXTRAS.items():   # imported in a child process: the workers start from this one, which stays free of them
         missing = [m for m in mods if subprocess.run([sys.executable, '-c', f'import {m}'], capture_output=True).returncode]
         if missing: notes.append(f"skipping the `#| {flag}` cells: the {flag} extra is not installed ({', '.join(missing)}): pip install -e '.[{flag}]'")
         else: run.append(flag)
@@ -81,7 +81,9 @@ def main(argv=None):
     print(f"testing {len(tasks)} notebook runs ({', '.join(a.profiles)}{long}) on {a.n_workers} workers", flush=True)
     # workers find `_test` in this file as a module: a notebook run by nbdev replaces the worker's `__main__`
     sys.path.insert(0, str(Path(__file__).parent)); from test_lessons import _test as test_one
-    with ProcessPoolExecutor(a.n_workers, mp_context=get_context('fork')) as ex:
+    # one fresh process per notebook (`max_tasks_per_child=1`, forked from a small forkserver, never from a worker): a notebook's shell
+    # stays alive in the process that ran it, so a worker that ran several grew past 17 GB and was killed (CI, 24 GB on 2 cores)
+    with ProcessPoolExecutor(a.n_workers, mp_context=get_context('forkserver'), max_tasks_per_child=1) as ex:
         futs = {ex.submit(test_one, p, fn, skip, force + (['long'] if p in a.long else []), cfg.cell_timeout or None, bool(cfg.get('exec_profile')), a.timing): (p, fn) for p, fn in tasks}
         for f in as_completed(futs):
             (p, fn), (ok, secs) = futs[f], f.result()
