@@ -18,16 +18,16 @@ from .core import lesson_profile, cli, offline_mode, OfflineError
 from .data import image_items, dataset_source, image_dls
 from .models import transfer_learner
 from .stats import seed_summary, paired_bootstrap, interval_verdict
-from .protocol import Protocol
+from .protocol import Protocol, STRATEGIES
 from .compare import compare_strategies, cli_message, layer_probe
 from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
-__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'FINDINGS', 'module_imports',
-           'module_closure', 'code_hash', 'data_fingerprint', 'Experiment', 'register_experiment', 'near_far_claims',
-           'data_needs_claims', 'noisy_claims', 'layers_claims', 'combined', 'rule_verdict', 'layers_verdict',
-           'claim_verdicts', 'near_far_answer', 'near_far_advice', 'findings_advice', 'findings', 'study_status',
-           'run_study', 'read_table', 'main']
+__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'ADAPTERS', 'FINDINGS',
+           'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment', 'register_experiment',
+           'near_far_claims', 'data_needs_claims', 'noisy_claims', 'layers_claims', 'adapters_claims',
+           'adapters_verdict', 'combined', 'rule_verdict', 'layers_verdict', 'claim_verdicts', 'near_far_answer',
+           'near_far_advice', 'findings_advice', 'findings', 'study_status', 'run_study', 'read_table', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 LIB = Path(fttutor.__file__).parent
@@ -89,6 +89,7 @@ class Experiment:
     datasets:tuple = ()    # bundled datasets it reads
     modules:tuple = ('compare',)   # fttutor modules whose code (and what they import) produced the table
     settings:dict = None   # anything else that defines it (sizes, strategies): a change makes the table stale
+    uses:tuple = ()        # experiments whose tables it reads (they run first): a change to one makes this table stale
 
 EXPERIMENTS = {}
 
@@ -137,13 +138,29 @@ def _per_seed(ds:str, strategies:list, seeds:list, folder:Path, tag:str, p, **se
 
 DATA_NEEDS = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], ks=[5, 20], **DOMAINS)
 
+def _n_train(ds:str, p) -> int: return len(image_dls(ds, size=SIZE, profile=p).train_ds)
+
 def _data_needs(p, seeds, folder:Path) -> pd.DataFrame:
-    "The probe and both fine-tuning strategies with `ks` labelled images per class, on both domains (all the images: `near_far`)"
-    return pd.concat([_per_seed(DOMAINS[d], DATA_NEEDS['strategies'], seeds, folder, f'{DOMAINS[d]}-k{k}', p, samples_per_class=k).assign(domain=d)
-                      for d in DOMAINS for k in DATA_NEEDS['ks']], ignore_index=True)
+    """The probe and both fine-tuning strategies with `ks` labelled images per class on both domains (all the images: `near_far`).
+    Each strategy keeps the rate it chose on validation with all the images (`near_far`'s table), and the converge rule keeps its
+    cap and patience in optimiser steps: with a tenth of the images, ten times the epochs, so that a small `k` is never starved."""
+    nf, rows = read_table('near_far', folder.parent.parent, p.name), []
+    for d, ds in DOMAINS.items():
+        n_all, n_cls = _n_train(ds, p), nf[nf.dataset == ds].n_classes.iloc[0] if 'n_classes' in nf else len(image_items(*dataset_source(ds)).label.unique())
+        for k in DATA_NEEDS['ks']:
+            scale = n_all / (k * n_cls)
+            rule = dict(max_epochs=int(np.ceil(p.max_epochs * scale)), patience=int(np.ceil(p.patience * scale)))
+            for s in seeds:
+                for name in DATA_NEEDS['strategies']:
+                    lr = nf[(nf.dataset == ds) & (nf.strategy == name)].lr.iloc[0]
+                    rate = {} if pd.isna(lr) else dict(lrs=[float(lr) / STRATEGIES[name].lr_factor])
+                    df = compare_strategies(ds, strategies=[name], seed=s, size=SIZE, profile=p, out=folder/'runs'/f'{ds}-k{k}-s{s}-{name}', resume=True,
+                                            plot=False, progress=False, samples_per_class=k, sample_seed=s, **rule, **rate)
+                    rows.append(_tidy(df, domain=d, dataset=ds, size=SIZE, samples_per_class=k, **rule))
+    return pd.concat(rows, ignore_index=True)
 
 register_experiment(Experiment('data_needs', "With few labelled examples, feature extraction beats fine-tuning; fine-tuning needs more data",
-                               _data_needs, seeds=5, datasets=tuple(DOMAINS.values()), settings=DATA_NEEDS))
+                               _data_needs, seeds=3, datasets=tuple(DOMAINS.values()), settings=DATA_NEEDS, uses=('near_far',)))   # 3: what 2 cores afford
 
 NOISY = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], rate=0.4, domain='far')
 
@@ -169,6 +186,19 @@ def _layers(p, seeds, folder:Path) -> pd.DataFrame:
 
 register_experiment(Experiment('layers', "Early layers are generic, later ones specific: on a distant domain an earlier stage is the better feature",
                                _layers, seeds=1, datasets=tuple(DOMAINS.values()), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
+
+
+# %% ../nbs/lib_study.ipynb #c90bf5ff
+ADAPTERS = dict(strategy='lora', against=['head_only', 'fine_tune', 'lp_ft'], **DOMAINS)
+
+def _adapters(p, seeds, folder:Path) -> pd.DataFrame:
+    "LoRA (rank 8, the head trained with it) on both domains, the same seeds and protocol as `near_far`, whose rows it is paired with"
+    return pd.concat([_tidy(compare_strategies(ds, strategies=[ADAPTERS['strategy']], seeds=seeds, size=SIZE, profile=p, out=folder/'runs'/f'{ds}-{SIZE}',
+                                               resume=True, plot=False, progress=False), domain=d, dataset=ds, size=SIZE)
+                      for d, ds in DOMAINS.items()], ignore_index=True)
+
+register_experiment(Experiment('adapters', "LoRA, the cheap middle, comes close to full fine-tuning for a fraction of its trainable weights and memory",
+                               _adapters, seeds=5, datasets=tuple(DOMAINS.values()), settings=ADAPTERS))
 
 
 # %% ../nbs/lib_study.ipynb #a33647b2
@@ -260,6 +290,35 @@ def layers_claims(t:pd.DataFrame, # the `layers` table
     return _claims(rows, conf, t)
 
 
+# %% ../nbs/lib_study.ipynb #3815f643
+def adapters_claims(adapters:pd.DataFrame, # the `adapters` table
+                    clean:pd.DataFrame, # the `near_far` table: the other strategies, the same seeds and test images
+                    conf:float=0.95) -> pd.DataFrame:
+    "Per domain: LoRA against a head on the frozen body and against each fine-tuning strategy (paired over seeds and test items), and its costs"
+    k, rows = ADAPTERS['strategy'], []
+    for d, g in adapters.groupby('domain', sort=False):
+        both = pd.concat([g, clean[(clean.domain == d) & clean.seed.isin(g.seed) & clean.strategy.isin(ADAPTERS['against'])]]).set_index('strategy')
+        cond = _cond(both, d)
+        rows.append(_row("LoRA is more accurate than a head on the frozen body", cond,
+                         seed_summary(both.loc[[k, 'head_only']], baseline='head_only', conf=conf).loc[k], '06_lora.ipynb', 'adapters'))
+        for ft in ('fine_tune', 'lp_ft'):
+            rows.append(_row(f"{ft} is more accurate than LoRA", cond, seed_summary(both.loc[[k, ft]], baseline=k, conf=conf).loc[ft], '06_lora.ipynb', 'adapters'))
+        m = both.groupby(level=0).mean(numeric_only=True)
+        rows.append(dict(experiment='adapters', claim="LoRA costs a fraction of full fine-tuning", conditions=cond, diff=None, ci_low=None, ci_high=None,
+                         verdict=f"{m.trainable_pct[k]:.1f}% of the weights trained against {m.trainable_pct['fine_tune']:.0f}%, "
+                                 f"{m.train_mem_mb[k] / m.train_mem_mb['fine_tune']:.0%} of its training memory, {m.seconds[k] / m.seconds['fine_tune']:.1f}x its time",
+                         where='06_lora.ipynb'))
+    return _claims(rows, conf, adapters, clean)
+
+def adapters_verdict(claims:pd.DataFrame) -> str:
+    "'LoRA comes close to full fine-tuning': per domain, close when no fine-tuning strategy is measurably more accurate than LoRA"
+    vs_ft = claims[(claims.experiment == 'adapters') & claims.claim.str.endswith('than LoRA')]
+    by = {d: set(_in(vs_ft, d).verdict) for d in DOMAINS}
+    if any('underpowered' in v and 'supported' not in v for v in by.values()): return 'underpowered'
+    close = [d for d, v in by.items() if 'supported' not in v]
+    return 'supported' if len(close) == len(by) else 'refuted' if not close else f"mixed: close on the {' and '.join(close)} domain only"
+
+
 # %% ../nbs/lib_study.ipynb #a5cdd481
 def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
     "The rows of the fine-tuning strategy validation chose, one per condition"
@@ -293,7 +352,7 @@ def layers_verdict(claims:pd.DataFrame) -> str:
 
 def claim_verdicts(claims:pd.DataFrame) -> pd.DataFrame:
     "One line per experiment: the blog's claim it measures and the verdict computed from its rows"
-    rules = dict(near_far=rule_verdict, layers=layers_verdict,
+    rules = dict(near_far=rule_verdict, layers=layers_verdict, adapters=adapters_verdict,
                  data_needs=lambda c: combined(c[c.conditions.str.contains(f" {min(DATA_NEEDS['ks'])} labelled")].verdict),
                  noisy_labels=lambda c: combined(c.verdict))
     rows = [dict(experiment=n, claim=EXPERIMENTS[n].claim, verdict=rules[n](c), where=c['where'].iloc[0])
@@ -336,8 +395,8 @@ def _briefly(rows:pd.DataFrame, what) -> str:
     return '; '.join(f"{what(r)} {100 * r['diff']:+.1f} points ({r.verdict})" for _, r in rows.iterrows())
 
 def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findings`)
-                   ) -> str:
-    "When to use which, in plain sentences: the near/far advice, then what the data, noise and layer experiments add, each word computed"
+                   ) -> list:
+    "When to use which, a short paragraph per experiment: the near/far advice, then what data, noise, layers and adapters add, each word computed"
     out, by = [near_far_advice(claims[claims.experiment == 'near_far'])], dict(list(claims.groupby('experiment', sort=False)))
     if 'data_needs' in by:
         d, k = by['data_needs'], min(DATA_NEEDS['ks'])
@@ -352,29 +411,41 @@ def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findin
     if 'layers' in by:
         out.append(f"'Early layers are generic' is {layers_verdict(by['layers'])} by the layer probes at equal width "
                    f"({_briefly(by['layers'][by['layers'].conditions.str.contains('cut to')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')}).")
-    return ' '.join(out)
+    if 'adapters' in by:
+        a = by['adapters']
+        cost = a[a.claim == 'LoRA costs a fraction of full fine-tuning']
+        out.append(f"LoRA as the cheap middle is {adapters_verdict(a)} here ({_briefly(a[a.claim.str.endswith('than LoRA')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split()[0] + ' against LoRA:')}); "
+                   f"its price: {'; '.join(c.conditions.split(', ')[0] + ': ' + c.verdict for _, c in cost.iterrows())}.")
+    return out
 
-FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims)   # experiment -> its claims (noisy_labels: `noisy_claims`, it pairs with near_far)
+FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims)   # experiment -> its claims (noisy_labels, adapters: paired with near_far)
 
 def findings(tables:dict, # experiment name -> its table (`read_table`); those missing are left out
              conf:float=0.95) -> pd.DataFrame:
     "Every experiment's claim rows in one table, the provenance of every table behind them in `attrs`"
     parts = [f(tables[n], conf=conf) for n, f in FINDINGS.items() if n in tables]
-    if 'noisy_labels' in tables and 'near_far' in tables: parts.append(noisy_claims(tables['noisy_labels'], tables['near_far'], conf))
+    if 'near_far' in tables:   # these pair their runs with near_far's
+        if 'noisy_labels' in tables: parts.append(noisy_claims(tables['noisy_labels'], tables['near_far'], conf))
+        if 'adapters' in tables: parts.append(adapters_claims(tables['adapters'], tables['near_far'], conf))
     out = pd.concat(parts, ignore_index=True)
     out.attrs.update(conf=conf, provenance={n: t.attrs.get('provenance') for n, t in tables.items()})
     return out
 
 
 # %% ../nbs/lib_study.ipynb #acf780ae
-def _provenance(e:Experiment, p, seeds:list) -> dict:
+def _provenance(e:Experiment, p, seeds:list, root) -> dict:
     "What the table of `e` depends on: the code, the data, its settings, the seeds and the profile"
     protocol = {k: v for k, v in Protocol.from_profile(p).settings().items() if k != 'seeds'}   # the budget rule, rates, batch size...
     return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code_hash(e.modules),
-                data={d: data_fingerprint(d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol),
+                data={d: data_fingerprint(d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol), uses=_used(e, p, root),
                 fttutor=fttutor.__version__)
 
-_INPUTS = ('profile', 'seeds', 'code', 'data', 'settings')
+_INPUTS = ('profile', 'seeds', 'code', 'data', 'settings', 'uses')
+
+def _used(e:Experiment, p, root) -> dict:
+    "A hash of each table `e` reads (None where it is missing)"
+    f = lambda n: Path(root)/p.get('name')/n/'table.csv'
+    return {n: hashlib.sha256(f(n).read_bytes()).hexdigest()[:16] if f(n).exists() else None for n in e.uses}
 
 def study_status(root, profile=None, names=None, seeds:int=None) -> pd.DataFrame:
     "Per experiment: `fresh`, `missing` or `stale` (and which inputs changed) for the tables under `root/<profile>`"
@@ -383,7 +454,7 @@ def study_status(root, profile=None, names=None, seeds:int=None) -> pd.DataFrame
     for n in names or EXPERIMENTS:
         e = EXPERIMENTS[n]
         folder = Path(root)/p.get('name')/n
-        want = _provenance(e, p, range(seeds or e.seeds))
+        want = _provenance(e, p, range(seeds or e.seeds), root)
         try: have = json.loads((folder/'provenance.json').read_text())
         except (OSError, ValueError): have = None
         changed = [k for k in _INPUTS if have and have.get(k) != want[k]]
@@ -401,12 +472,11 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
     names = list(names or EXPERIMENTS)
     bad = [n for n in names if n not in EXPERIMENTS]
     if bad: raise ValueError(f"Unknown experiment {', '.join(bad)}: choose from {', '.join(EXPERIMENTS)}")
-    status = study_status(root, p, names, seeds)
-    for n in names:
-        if status.status[n] == 'fresh' and not force: continue
+    for n in names:   # each status read just before its turn: a table that another one reads may have just been rewritten
+        if study_status(root, p, [n], seeds).status[n] == 'fresh' and not force: continue
         e, folder = EXPERIMENTS[n], writable_folder(Path(root)/p.get('name')/n)
         with locked(folder):
-            prov, t0 = _provenance(e, p, range(seeds or e.seeds)), time.perf_counter()
+            prov, t0 = _provenance(e, p, range(seeds or e.seeds), root), time.perf_counter()
             table = e.run(p, prov['seeds'], folder)
             write_atomic(folder/'table.csv', table.to_csv(index=False))
             prov.update(seconds=round(time.perf_counter() - t0), when=datetime.now(timezone.utc).isoformat(timespec='seconds'), rows=len(table),
