@@ -17,8 +17,8 @@ from .text import TextClassifier, text_learner, classify_texts, confusion, plot_
 from .lora import save_lora, load_lora, merge_lora         # and, on fastai's Learner: to_lora, lora_steps
 from .protocol import STRATEGIES, Protocol, run_strategy, ladder, plot_curves
 from .stats import seed_summary, verdict_sentences, decision
-from .compare import (compare_strategies, plot_comparison, blog_table, sweep, plot_sweep, data_efficiency,
-                      plot_data_efficiency, crossing, layer_probe, recommend_freeze, decision_guide)
+from .compare import compare_strategies, plot_comparison, blog_table, decision_guide
+from .transfer import sweep, plot_sweep, data_efficiency, plot_data_efficiency, crossing, layer_probe, recommend_freeze
 from .deploy import export_model, save_for_export         # export_model needs the deploy extra when called, not when imported
 from .noisy import noise_curve, plot_noise_curve, noise_verdict, rank_by_loss, flip_detection
 # (fttutor.adapters adds to fastai's Learner: to_ia3, ia3_steps, to_prompt, prompt_steps; and the ia3 and prompt strategies)

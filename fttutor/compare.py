@@ -12,21 +12,18 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.basics import ifnone
-from fastprogress.fastprogress import progress_bar
 from fastai.vision.augment import aug_transforms
 from .core import *
 from .models import *
 from .data import image_dls, image_items, dataset_source, ItemCache
-from .features import extract_features, linear_probe
-from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, Strategy, Protocol, KeptRates, run_strategy, plot_curves, strategy_color
+from .protocol import STRATEGIES, DEFAULT_STRATEGIES, RESULT_COLUMNS, Strategy, Protocol, run_strategy, plot_curves, strategy_color
 from .stats import seed_summary, verdict_sentences, decision
 from .results import run_folder, write_atomic, items_fingerprint, run_comparison
 import fttutor.lora  # noqa: F401 (registers LoRA's strategies: `lora` is a default one)
 
 # %% auto #0
 __all__ = ['compare_strategies', 'check_strategies', 'strategy_table', 'per_strategy', 'plot_comparison', 'save_comparison',
-           'blog_table', 'sweep', 'data_efficiency', 'summarise_efficiency', 'plot_sweep', 'plot_data_efficiency',
-           'examples_needed', 'crossing', 'layer_probe', 'recommend_freeze', 'decision_guide', 'cli_message']
+           'blog_table', 'decision_guide', 'cli_message']
 
 # %% ../nbs/07_compare.ipynb #dc0dce44
 def compare_strategies(source=None, # dataset name or image folder (default: the profile's `dataset`)
@@ -157,155 +154,6 @@ def blog_table(df:pd.DataFrame, # from `compare_strategies`
                       'data needed': [data_needed.get(i, 'not measured') if data_needed is not None else 'not measured' for i in df.index],
                       'trainable share': [f"{v:.2f}%" for v in df.trainable_pct]}, index=df.index)
     return t
-
-# %% ../nbs/07_compare.ipynb #5d68cb27
-_SEEDED = dict(samples_per_class='sample_seed', label_noise='noise_seed')   # settings whose draw follows the run's seed
-
-def sweep(over:str, # the data setting varied: an `image_dls` keyword (`samples_per_class`, `label_noise`, `size`, ...)
-          values, # its values, in order
-          source=None, strategies=('linear_probe', 'fine_tune'), seeds=(0, 1, 2),
-          column:str=None, # the table's name for `over` (default: `over`)
-          choose_at=None, # the value at which each strategy's rate is chosen on validation, then kept (default: the first)
-          profile=None, progress:bool=True,
-          **kwargs # `Protocol` fields (steps, lrs, bn, ...) and other `compare_strategies` settings
-         ) -> pd.DataFrame:
-    "One tidy table: every strategy at every value of `over` on every seed; one row per (strategy, value, seed)"
-    p, values, seeds = lesson_profile(profile), list(values), list(seeds)
-    if not values or not seeds: raise ValueError(f"sweep needs at least one value of {over} and one seed")
-    column, first = column or over, values[0] if choose_at is None else choose_at
-    source = ifnone(source, p.dataset)
-    items = kwargs.pop('items', None)
-    if items is None: items = image_items(*dataset_source(source))   # read and checked once for every run
-    n_cls, lrs = items.label.nunique(), kwargs.pop('lrs', None)
-    kept = KeptRates(lrs if lrs is not None else Protocol.from_profile(p).lrs)
-    runs = sorted([(v, s) for v in values for s in seeds], key=lambda r: r[0] != first)   # the value the rates are chosen at, first
-    rows = []
-    for v, s in (progress_bar(runs, leave=False) if progress else runs):
-        for k in check_strategies(list(strategies)):
-            seeded = {_SEEDED[over]: s} if over in _SEEDED else {}
-            r = compare_strategies(source, strategies=[k], seed=s, lrs=kept[k], profile=p, progress=False, items=items,
-                                   **{over: v}, **seeded, **kwargs).iloc[0]
-            kept.keep(k, r.lr)
-            rows.append({'strategy': k, column: v, 'seed': s, **{c: r[c] for c in _SWEPT}, 'n_classes': n_cls})
-    res = pd.DataFrame(rows)
-    order = {v: i for i, v in enumerate(values)}
-    return res.sort_values([column, 'seed'], key=lambda c: c.map(order) if c.name == column else c, kind='stable').reset_index(drop=True)
-
-_SWEPT = ['test_accuracy', 'valid_accuracy', 'gap', 'budget', 'optimizer_steps', 'best_step', 'lr', 'seconds', 'test_hits']
-
-def data_efficiency(source=None, ks=(1, 2, 5, 10, 20, 0), # examples per class (0: all)
-                    seeds=(0, 1, 2), strategies=('linear_probe', 'fine_tune'),
-                    steps:int=None, # equal optimiser steps at every k (default: the profile's)
-                    profile=None, progress:bool=True, **kwargs) -> pd.DataFrame:
-    "Test accuracy and train-validation gap vs labelled examples per class (`sweep`), each rate chosen with all the data: one row per (strategy, k, seed)"
-    p = lesson_profile(profile)
-    ks = list(ks)
-    res = sweep('samples_per_class', ks, source, strategies, seeds, column='k', choose_at=0 if 0 in ks else max(ks), profile=p,
-                progress=progress, steps=ifnone(steps, p.steps), **kwargs)   # equal steps at every k: the budget is no function of the data size
-    return res.assign(k=res.k.map(lambda k: k or 'all'))
-
-# %% ../nbs/07_compare.ipynb #3b9c37ea
-def summarise_efficiency(res:pd.DataFrame, metric:str='test_accuracy', x:str='k', conf:float=0.95) -> pd.DataFrame:
-    "Mean, std, count and the half-width of the `conf` t-interval of `metric` per strategy and `x` (a `sweep` table)"
-    from scipy.stats import t as student_t
-    s = res.groupby(['strategy', x], sort=False)[metric].agg(['mean', 'std', 'count'])
-    s['half'] = [student_t.ppf((1 + conf) / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan for sd, n in zip(s['std'], s['count'])]
-    return s.round(4)
-
-def plot_sweep(res:pd.DataFrame, # from `sweep` (or `data_efficiency`, `noise_curve`)
-               x:str='k', metric:str='test_accuracy', ax=None, title:str=None, xlabel:str=None, conf:float=0.95):
-    "`metric` against the swept value, one line per strategy in its colour: the mean and, with seeds, its `conf` interval"
-    s = summarise_efficiency(res, metric, x, conf).reset_index()
-    ax = ax or plt.subplots(figsize=(6.5, 4))[1]
-    xs = list(dict.fromkeys(res[x]))
-    numeric = all(isinstance(v, (int, float, np.number)) for v in xs)
-    for name, g in s.groupby('strategy', sort=False):
-        pos = g[x].astype(float) if numeric else [xs.index(v) for v in g[x]]
-        ax.errorbar(pos, g['mean'], yerr=g['half'] if g['half'].notna().any() else None, marker='o', capsize=3, color=strategy_color(name), label=name)
-    if not numeric: ax.set_xticks(range(len(xs)), [str(v) for v in xs])
-    n = res.seed.nunique()
-    ax.set_xlabel(xlabel or x); ax.set_ylabel(metric.replace('_', ' ') + (f' (mean, {conf:.0%} interval over {n} seeds)' if n > 1 else ' (one seed)'))
-    ax.grid(alpha=0.3); ax.legend(fontsize=8); ax.set_title(title or '')
-    return ax
-
-def plot_data_efficiency(res:pd.DataFrame, ax=None, title:str='test accuracy vs labelled examples per class', metric:str='test_accuracy'):
-    "`plot_sweep` of a `data_efficiency` table: `metric` vs examples per class"
-    return plot_sweep(res, 'k', metric, ax, title, xlabel='labelled examples per class')
-
-# %% ../nbs/07_compare.ipynb #eb71a045
-def examples_needed(res:pd.DataFrame, frac:float=0.9) -> pd.Series:
-    "Per strategy: the fewest examples per class whose mean test accuracy reaches `frac` of that strategy's best (if it beats chance at all)"
-    s = summarise_efficiency(res)['mean']
-    chance = 1 / res.n_classes.iloc[0] if 'n_classes' in res else 0
-    out = {}
-    for name, g in s.groupby(level=0, sort=False):
-        g = g.droplevel(0)
-        if g.max() < chance + 0.1: out[name] = f"never 10 points above chance ({chance:.0%}) in this range"; continue
-        ok = [k for k, v in g.items() if v >= frac * g.max()]
-        out[name] = f"{ok[0]} per class for {100 * frac:.0f}% of its best ({g.max():.1%})"
-    return pd.Series(out)
-
-# %% ../nbs/07_compare.ipynb #4bf4c1e8
-def crossing(res:pd.DataFrame, a:str, b:str, metric:str='test_accuracy', conf:float=0.95) -> str:
-    "In words: at each examples per class, `a` against `b` with the paired interval and verdict, and whether the curves cross beyond the noise"
-    per_k = {k: seed_summary(g.set_index('strategy'), metric, b, conf).loc[a] for k, g in res.groupby('k', sort=False)
-             if {a, b} <= set(g.strategy)}
-    desc = ', '.join(f"k={k}: {100 * r['diff']:+.1f} points" + ('' if r.verdict == 'one seed' else
-                     f" ({100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}, {r.verdict})") for k, r in per_k.items())
-    decided = [(k, r.verdict) for k, r in per_k.items() if r.verdict in ('better', 'worse')]
-    flips = [k2 for (k1, v1), (k2, v2) in zip(decided, decided[1:]) if v1 != v2]
-    signs = [(k, r['diff'] > 0) for k, r in per_k.items()]
-    order = [k2 for (k1, s1), (k2, s2) in zip(signs, signs[1:]) if s1 != s2]
-    end = (f"The curves cross beyond the noise before k={flips[0]}: {a} is decidedly on one side before and on the other after." if flips else
-           f"The means change order before k={order[0]}, a crossing the noise cannot confirm (an interval on one side includes zero)."
-           if order else "The curves do not cross in this range.")
-    return f"{a} vs {b}, {metric.replace('_', ' ')}, paired over seeds{' and test items' if 'test_hits' in res else ''} ({conf:.0%} intervals): {desc}. {end}"
-
-# %% ../nbs/07_compare.ipynb #c93d7662
-def layer_probe(learn, # a vision `Learner` (its body frozen and pretrained)
-                layers=None, # names in `learn.model`; default: the end of each of `body_stages`, then the body's output ('0')
-                width:int=None, # also probe every stage at this many dimensions (PCA fitted on train): width no longer differs
-                test=None, # a `DataLoader` (e.g. `learn.dls.test`) to score every probe on, once, to report: `test_accuracy`, `test_hits`
-                progress:bool=True) -> pd.DataFrame:
-    "Linear-probe accuracy of the pooled features at each stage of `learn`'s body, every stage read in one pass over the data"
-    layers = list(ifnone(layers, [f'0.{n}' for n in body_stages(learn.model[0])] + ['0']))
-    dls = [learn.dls.train, learn.dls.valid] + ([test] if test is not None else [])
-    trn, val, *tst = (extract_features(learn, dl, layer=layers, progress=progress) for dl in dls)
-    rows = []
-    for n in layers:
-        rows.append(dict(layer=n, n_features=trn[n].feats.shape[1], **_probe_scores(trn[n], val[n], tst[0][n] if tst else None)))
-        if width:   # every stage cut to the same width, so a wide stage's extra dimensions cannot be what makes its probe better
-            rows[-1].update({f'{k}_at_{width}': v for k, v in _probe_scores(*_projected(trn[n], val[n], tst[0][n] if tst else None, width)).items()})
-    return pd.DataFrame(rows).set_index('layer')
-
-def _probe_scores(trn, val, tst=None) -> dict:
-    "A probe fitted on `trn` (its C chosen by cross-validation there) scored on `val` and, when given, on `tst` (accuracy and hits)"
-    r = linear_probe(trn, val)
-    if tst is None: return dict(accuracy=r.accuracy)
-    hits = r.probe.predict(np.asarray(tst[0], dtype=np.float32)) == np.asarray(tst[1])
-    return dict(accuracy=r.accuracy, test_accuracy=hits.mean(), test_hits=''.join('1' if h else '0' for h in hits))
-
-def _projected(trn, val, tst, width:int) -> tuple:
-    "Training, validation (and test) features on the training features' first `width` principal components (fitted on train only)"
-    from sklearn.decomposition import PCA
-    pca = PCA(n_components=min(width, *trn[0].shape), random_state=0).fit(np.asarray(trn[0], dtype=np.float32))
-    f = lambda o: None if o is None else (pca.transform(np.asarray(o[0], dtype=np.float32)), np.asarray(o[1]))
-    return f(trn), f(val), f(tst)
-
-# %% ../nbs/07_compare.ipynb #bc2d72b8
-def recommend_freeze(learn, probes:pd.DataFrame, tol:float=0.01) -> dict:
-    "A `freeze_to` depth from a layer probe: unfreeze the groups after the best stage (head-only if the last stage is best)"
-    best = probes.accuracy.idxmax()
-    last = probes.index[-1]
-    if probes.accuracy[last] >= probes.accuracy.max() - tol:
-        return dict(best_layer=last, k=1, advice="The body's output is (within tolerance) the best feature: extract features, or train a head on the frozen body (head_only).")
-    groups = learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model)
-    module = dict(learn.model.named_modules())[best]
-    first_param = next(module.parameters())
-    g = next(i for i, grp in enumerate(groups) if any(first_param is q for q in grp))
-    k = len(groups) - (g + 1) + 1  # the groups after the best stage's group, plus the head
-    return dict(best_layer=best, k=k, advice=f"Features peak at {best}; the later stages are too specific for this data: "
-                                              f"fine-tune them with freeze_to(-{k}).")
 
 # %% ../nbs/07_compare.ipynb #2d42f28a
 def decision_guide(df:pd.DataFrame, conf:float=0.95) -> str:

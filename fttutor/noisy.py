@@ -12,7 +12,8 @@ from fastai.learner import Learner
 from fastai.interpret import ClassificationInterpretation
 from .core import lesson_profile
 from .data import flip_labels
-from .compare import check_strategies, sweep, plot_sweep
+from .compare import check_strategies
+from .transfer import sweep, plot_sweep
 from .stats import seed_summary, _says
 
 # %% auto #0

@@ -19,7 +19,8 @@ from .data import image_items, dataset_source, image_dls
 from .models import transfer_learner
 from .stats import seed_summary, paired_bootstrap, interval_verdict
 from .protocol import Protocol, STRATEGIES
-from .compare import compare_strategies, cli_message, layer_probe
+from .compare import compare_strategies, cli_message
+from .transfer import layer_probe
 from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
@@ -185,7 +186,7 @@ def _layers(p, seeds, folder:Path) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 register_experiment(Experiment('layers', "Early layers are generic, later ones specific: on a distant domain an earlier stage is the better feature",
-                               _layers, seeds=1, datasets=tuple(DOMAINS.values()), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
+                               _layers, seeds=1, datasets=tuple(DOMAINS.values()), modules=('transfer',), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
 
 
 # %% ../nbs/lib_study.ipynb #c90bf5ff
@@ -284,7 +285,7 @@ def layers_claims(t:pd.DataFrame, # the `layers` table
             best = earlier[f'accuracy{suffix}'].idxmax()   # chosen on validation
             diff, lo, hi, _ = paired_bootstrap((_hits(g.loc[best, f'test_hits{suffix}']) - _hits(g.loc[last, f'test_hits{suffix}']))[None], conf)
             v = interval_verdict(lo, hi)
-            rows.append(dict(experiment='layers', claim=f"an earlier stage's features ({best}, the best on validation) are more accurate than the body's output",
+            rows.append(dict(experiment='layers', claim=f"an earlier stage's features ({best.replace('0.model.', '')}, the best on validation) are more accurate than the body's output",
                              conditions=f"{g.dataset.iloc[0]} ({domain}), {how}, {g['size'].iloc[0]} px, frozen pretrained body, interval over test items",
                              diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(v), where='07_compare.ipynb#layer-wise-transferability'))
     return _claims(rows, conf, t)
@@ -395,26 +396,27 @@ def _briefly(rows:pd.DataFrame, what) -> str:
     return '; '.join(f"{what(r)} {100 * r['diff']:+.1f} points ({r.verdict})" for _, r in rows.iterrows())
 
 def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findings`)
-                   ) -> list:
-    "When to use which, a short paragraph per experiment: the near/far advice, then what data, noise, layers and adapters add, each word computed"
-    out, by = [near_far_advice(claims[claims.experiment == 'near_far'])], dict(list(claims.groupby('experiment', sort=False)))
+                   ) -> dict:
+    "When to use which, a short paragraph per experiment (by name): the near/far advice, then what data, noise, layers and adapters add, each word computed"
+    by = dict(list(claims.groupby('experiment', sort=False)))
+    out = {'near_far': near_far_advice(by['near_far'])} if 'near_far' in by else {}
     if 'data_needs' in by:
         d, k = by['data_needs'], min(DATA_NEEDS['ks'])
         few = d[d.conditions.str.contains(f" {k} labelled")]
         v = combined(few.verdict)
-        out.append(f"With only {k} labelled images per class, the advice to extract features is {v} here (the probe against each "
+        out['data_needs'] = (f"With only {k} labelled images per class, the advice to extract features is {v} here (the probe against each "
                    f"fine-tuning strategy: {_briefly(few, lambda r: r.conditions.split(', ')[0] + ', vs ' + r.claim.split()[-1] + ':')}).")
     if 'noisy_labels' in by:
         n = by['noisy_labels']
-        out.append(f"With {n.conditions.iloc[0].split(', ')[1]}, the claim that the probe suffers less is {combined(n.verdict)} "
+        out['noisy_labels'] = (f"With {n.conditions.iloc[0].split(', ')[1]}, the claim that the probe suffers less is {combined(n.verdict)} "
                    f"(the extra points each fine-tuning strategy lost: {_briefly(n, lambda r: r.claim.split()[0] + ':')}).")
     if 'layers' in by:
-        out.append(f"'Early layers are generic' is {layers_verdict(by['layers'])} by the layer probes at equal width "
+        out['layers'] = (f"'Early layers are generic' is {layers_verdict(by['layers'])} by the layer probes at equal width "
                    f"({_briefly(by['layers'][by['layers'].conditions.str.contains('cut to')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')}).")
     if 'adapters' in by:
         a = by['adapters']
         cost = a[a.claim == 'LoRA costs a fraction of full fine-tuning']
-        out.append(f"LoRA as the cheap middle is {adapters_verdict(a)} here ({_briefly(a[a.claim.str.endswith('than LoRA')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split()[0] + ' against LoRA:')}); "
+        out['adapters'] = (f"LoRA as the cheap middle is {adapters_verdict(a)} here ({_briefly(a[a.claim.str.endswith('than LoRA')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split()[0] + ' against LoRA:')}); "
                    f"its price: {'; '.join(c.conditions.split(', ')[0] + ': ' + c.verdict for _, c in cost.iterrows())}.")
     return out
 

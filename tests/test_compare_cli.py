@@ -206,7 +206,7 @@ def test_test_folder_is_used_and_said(tmp_path):
 
 def test_step_budget_is_the_same_at_one_example_per_class_and_at_all_data(tmp_path):
     "The data-efficiency curve never starves small k: k=1 gets exactly the optimiser steps that all the data gets"
-    from fttutor.compare import data_efficiency
+    from fttutor.transfer import data_efficiency
     from fttutor.core import lesson_profile
     res = data_efficiency(str(_folder(tmp_path/'imgs', n=12)), ks=(1, 0), seeds=(0,), strategies=('head_only', 'fine_tune'), steps=5,
                           lrs=[1e-3], profile=lesson_profile('cpu'), progress=False)
