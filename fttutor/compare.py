@@ -1,4 +1,4 @@
-"""Feature extraction or fine-tuning, for *your* data: a measured ladder of strategies, data-efficiency curves and layer-wise probes.
+"""Feature extraction or fine-tuning, for *your* data: a measured ladder of strategies, over seeds, on a near and a far domain, and a guide computed from it.
 
 Docs: https://fttutor.github.io/fttutor/compare.html.md"""
 

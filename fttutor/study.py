@@ -251,7 +251,7 @@ def data_needs_claims(t:pd.DataFrame, # the `data_needs` table
         for ft in ('fine_tune', 'lp_ft'):
             s = seed_summary(g.loc[['linear_probe', ft]], baseline=ft, conf=conf).loc['linear_probe']
             rows.append(_row(f"with few labels, the linear probe is more accurate than {ft}", _cond(g, domain, f"{k} labelled images per class"),
-                             s, '07_compare.ipynb#data-efficiency', 'data_needs'))
+                             s, '07b_data_layers.ipynb#data-efficiency', 'data_needs'))
     return _claims(rows, conf, t)
 
 def _hits(s) -> np.ndarray: return np.array([c == '1' for c in s], dtype=np.int8)
@@ -287,7 +287,7 @@ def layers_claims(t:pd.DataFrame, # the `layers` table
             v = interval_verdict(lo, hi)
             rows.append(dict(experiment='layers', claim=f"an earlier stage's features ({best.replace('0.model.', '')}, the best on validation) are more accurate than the body's output",
                              conditions=f"{g.dataset.iloc[0]} ({domain}), {how}, {g['size'].iloc[0]} px, frozen pretrained body, interval over test items",
-                             diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(v), where='07_compare.ipynb#layer-wise-transferability'))
+                             diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(v), where='07b_data_layers.ipynb#layer-wise-transferability'))
     return _claims(rows, conf, t)
 
 
