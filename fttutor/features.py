@@ -7,14 +7,13 @@ Docs: https://fttutor.github.io/fttutor/features.html.md"""
 # %% ../nbs/02_features.ipynb #15799fb0
 from __future__ import annotations
 from fastcore.meta import delegates
-import hashlib, inspect, os, pickle, shutil, warnings
+import inspect
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
 import matplotlib.pyplot as plt
 from PIL import Image
 from fastcore.basics import AttrDict, ifnone
-from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.callback.hook import hook_outputs
@@ -25,9 +24,10 @@ from fastai.vision.learner import TimmBody, create_body, create_head
 from fastai.data.transforms import Normalize
 from .core import *
 from .models import *
+from .cache import features_key, cache_folder, extract_cached
 
 # %% auto #0
-__all__ = ['feature_body', 'pool_features', 'features_key', 'Features', 'extract_features', 'linear_probe', 'plot_embedding',
+__all__ = ['feature_body', 'pool_features', 'Features', 'extract_features', 'linear_probe', 'plot_embedding',
            'nearest_neighbours', 'show_neighbours', 'features_dls', 'features_learner', 'full_model', 'masked_mean',
            'embed_texts']
 
@@ -70,122 +70,8 @@ def pool_features(x:torch.Tensor, pool:str='avg') -> torch.Tensor:
     if pool == 'avgmax': return torch.cat([mx, avg], 1)
     raise ValueError(f"Unknown pool {pool!r}: use 'avg', 'max', 'avgmax' or None")
 
-# %% ../nbs/02_features.ipynb #41638475
-def _hash_tensors(h, tensors):
-    for t in tensors: h.update(str(tuple(t.shape)).encode()); h.update(t.detach().float().cpu().numpy().tobytes())
-
-def _item_key(o) -> bytes:
-    "An item's identity: a file's name as the OS stores it (any bytes, UTF-8 or not), size and modification time; else its repr"
-    if isinstance(o, Path) and o.exists():
-        st = o.stat(); return os.fsencode(o) + f":{st.st_size}:{st.st_mtime_ns}".encode()
-    return repr(o).encode('utf-8', 'backslashreplace')
-
-def features_key(module:nn.Module, items, *extra) -> str:
-    "A hash of `module`'s weights and buffers, the `items` and anything in `extra` (transforms, layer, pool, ...)"
-    h = hashlib.sha256()
-    _hash_tensors(h, module.state_dict().values())
-    for o in items: h.update(_item_key(o))
-    for o in extra: h.update(repr(o).encode())
-    return h.hexdigest()[:24]
-
-# %% ../nbs/02_features.ipynb #b2264b64
-def _cache_dir(cache, key:str):
-    "The cache folder for `key`: under `fttutor_home()/'features-v3'` (True), under a given folder, or None (False)"
-    if cache is False or cache is None: return None
-    return (fttutor_home()/'features-v3' if cache is True else Path(cache))/key
-
-def _remove(p:Path):
-    "Remove the file, or the folder, at `p`; nothing there is fine (another process may have removed it)"
-    if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
-    else: p.unlink(missing_ok=True)
-
-def _digest(rec:dict, key:str) -> str:
-    "SHA-256 of the cache key an entry was made for and of its tensors: a file moved to another entry no longer matches"
-    h = hashlib.sha256(key.encode())
-    _hash_tensors(h, [t for t in (rec['feats'], rec['labels']) if t is not None] + ([torch.tensor(rec['widths'])] if rec.get('widths') else []))
-    return h.hexdigest()
-
-def _save_record(rec:dict, fn:Path):
-    "Write `{feats, labels}` (plain tensors), the key of its entry (`fn`'s folder) and their checksum to `fn` atomically"
-    if fn.is_dir(): _remove(fn)
-    save_atomic({**rec, 'key': fn.parent.name, 'sha256': _digest(rec, fn.parent.name)}, fn)
-
-def _load_record(fn:Path) -> dict:
-    "The tensors in cache file `fn`, read without running any pickled code; `ValueError` saying why when it can't be trusted"
-    if fn.is_dir(): raise ValueError("a folder stands where the file should be")
-    try: rec = torch.load(fn, weights_only=True, map_location='cpu')
-    except pickle.UnpicklingError: raise ValueError("it holds pickled Python objects, not only tensors; refused without loading them") from None
-    except Exception as e: raise ValueError(f"unreadable: {str(e).splitlines()[0][:200]}") from None
-    if not (isinstance(rec, dict) and isinstance(rec.get('feats'), torch.Tensor) and 'labels' in rec): raise ValueError("not a feature file")
-    if rec.get('key') != fn.parent.name: raise ValueError("it was made for another cache entry (other weights, data or settings), or by no extraction")
-    if rec.get('sha256') != _digest(rec, fn.parent.name): raise ValueError("its tensors do not match their checksum")
-    return dict(feats=rec['feats'], labels=rec['labels'], **({'widths': rec['widths']} if rec.get('widths') else {}))
-
-def _load_cached(d:Path):
-    "The finished features in cache folder `d`, or None; a corrupt or unsafe file is reported and removed"
-    fn = d/'features.pt'
-    if not fn.exists(): return None
-    try: return _load_record(fn)
-    except ValueError as e:
-        warnings.warn(f"Feature cache file {fn} is corrupt: {e}. Removed; rebuilding it")
-        _remove(fn)
-
-# %% ../nbs/02_features.ipynb #85063e2e
-def _load_shard(fn:Path, n:int):
-    "A finished, intact batch file holding `n` rows, or None (a damaged one is removed, to be recomputed)"
-    if not fn.exists(): return None
-    try: s = _load_record(fn)
-    except ValueError: _remove(fn); return None
-    return s if len(s['feats']) == n else None
-
-def _finish(d:Path, shards:list) -> dict:
-    "Join the batch files into the final cache entry, and remove them"
-    res = _join(shards)
-    _save_record(res, d/'features.pt')
-    for f in d.glob('batch_*.pt'): _remove(f)
-    return res
-
 # %% ../nbs/02_features.ipynb #d7e25626
 def _device(module): return next(module.parameters()).device
-
-def _join(shards:list) -> dict:
-    return dict(feats=torch.cat([s['feats'] for s in shards]),
-                labels=None if shards[0]['labels'] is None else torch.cat([s['labels'] for s in shards]),
-                **({'widths': shards[0]['widths']} if shards[0].get('widths') else {}))   # several layers side by side: each one's width
-
-def _rank_world() -> tuple:
-    "`(rank, world size)` of this process in a `torch.distributed` run (`torchrun`, `accelerate launch`), else `(0, 1)`"
-    dist = torch.distributed
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
-
-def _extract_cached(d, # cache folder for this key, or None
-                    batches, compute, # compute(batch) -> dict(feats, labels) for one batch
-                    n_of, # n_of(batch) -> number of rows in the batch
-                    progress:bool) -> tuple:
-    "`(features dict, from_cache, batches this process computed)`: the finished entry in `d`, else every batch, reusing finished batch files"
-    if d and (res := _load_cached(d)) is not None: return res, True, 0
-    rank, world = _rank_world()   # in a distributed run, process `rank` computes every `world`-th batch
-    if d and rank == 0:
-        if d.exists() and not d.is_dir(): _remove(d)
-        d.mkdir(parents=True, exist_ok=True)
-    if world > 1: torch.distributed.barrier()   # the folder exists before any process writes to it
-    shards, n = {}, 0
-    for i, b in enumerate(progress_bar(batches, leave=False) if progress and rank == 0 else batches):
-        if i % world != rank: continue
-        fn = d/f'batch_{i:05d}.pt' if d else None
-        s = _load_shard(fn, n_of(b)) if fn else None
-        if s is None:
-            s = compute(b); n += 1
-            if fn: _save_record(s, fn)
-        shards[i] = s
-    if world > 1:   # every process gets every batch, in order; the first writes the one cache entry a single process writes
-        got = [None] * world
-        torch.distributed.all_gather_object(got, shards)
-        shards = {i: s for g in got for i, s in g.items()}
-    shards = [shards[i] for i in sorted(shards)]
-    res = _finish(d, shards) if d and rank == 0 else _join(shards)
-    if world > 1: torch.distributed.barrier()   # the entry is complete before any process goes on
-    return res, False, n
 
 # %% ../nbs/02_features.ipynb #726b27e3
 def _image_batch_features(body, hooks, pool):
@@ -241,7 +127,7 @@ def extract_features(learn_or_model, # a `Learner`, a fastai vision model, or a 
     try:
         with hook_outputs(targets) as hooks, torch.inference_mode():
             compute = _image_batch_features(body, hooks, pool)
-            res, hit, n = _extract_cached(_cache_dir(cache, key), dl, compute, lambda b: len(b[0]), progress)
+            res, hit, n = extract_cached(cache_folder(cache, key), dl, compute, lambda b: len(b[0]), progress)
             if many and len(layer) > 1 and 'widths' not in res: res['widths'] = compute(dl.one_batch()[:1])['widths']   # an entry from before widths were stored
     finally:
         body.train(was_training)
@@ -411,6 +297,6 @@ def embed_texts(encoder, # a sentence-transformers model, or a `(Hugging Face mo
     net.eval()
     try:
         with torch.inference_mode():
-            res, hit, n = _extract_cached(_cache_dir(cache, key), [texts[i:i + bs] for i in range(0, len(texts), bs)], _compute, len, progress)
+            res, hit, n = extract_cached(cache_folder(cache, key), [texts[i:i + bs] for i in range(0, len(texts), bs)], _compute, len, progress)
     finally: net.train(was_training)
     return Features(res['feats'], labels, from_cache=hit, n_computed=n, key=key, vocab=vocab)

@@ -196,7 +196,8 @@ def test_19_load_lora_errors(saved_adapters):
 def test_4_forged_or_moved_cache_files_are_not_served(tmp_path):
     import hashlib, torch
     from test_hardening import _imgs, _learn
-    from fttutor.features import extract_features, _hash_tensors
+    from fttutor.features import extract_features
+    from fttutor.cache import _hash_tensors
     for i, c in enumerate(('a', 'b')): _imgs(tmp_path/'imgs'/c, 10, seed=i)
     learn, cache = _learn(tmp_path/'imgs'), tmp_path/'cache'
     good = extract_features(learn, learn.dls.valid, cache=cache, progress=False)

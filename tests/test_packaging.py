@@ -40,7 +40,7 @@ def test_public_api_is_listed_and_importable():
     ours = {n for n in ns if n not in dir(fv) and n != '__builtins__'}
     assert ours == set(a.PUBLIC) - set(dir(fv)), sorted(ours ^ set(a.PUBLIC))
     import importlib
-    internals = dict(core=['settings_path', 'read_profiles', 'block_network'], features=['features_key'], text=['_TokenisedTexts', 'VARIANTS'],
+    internals = dict(core=['settings_path', 'read_profiles', 'block_network'], cache=['features_key'], text=['_TokenisedTexts', 'VARIANTS'],
                      lora=['lora_splitter', 'named_head', 'add_adapters'], protocol=['register_strategy', 'FAMILIES'], cli=['main', 'text_table'])
     for mod, names in internals.items():
         for internal in names:
