@@ -66,8 +66,9 @@ def install_cell(nb:dict):
         if c['cell_type'] == 'code' and c['source'] and ''.join(c['source']).startswith(FIRST_LINE) and 'install' in ''.join(c['source']): return c
 
 def notebooks() -> list:
-    "Every notebook in nbs/ with code in it (the index page has none)"
-    return [fn for fn in sorted((ROOT/'nbs').glob('*.ipynb')) if any(c['cell_type'] == 'code' for c in json.loads(fn.read_text())['cells'])]
+    "Every notebook in nbs/ with code in it, but the home page (its one cell reads the committed study tables; nobody runs it on Colab)"
+    return [fn for fn in sorted((ROOT/'nbs').glob('*.ipynb')) if fn.name != 'index.ipynb'
+            and any(c['cell_type'] == 'code' for c in json.loads(fn.read_text())['cells'])]
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
