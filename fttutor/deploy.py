@@ -19,9 +19,9 @@ from .core import cli, MissingExtra, require_extra
 
 # %% auto #0
 __all__ = ['FORMAT', 'require_deploy', 'deploy_available', 'Deployable', 'deployable', 'input_size', 'export_onnx',
-           'onnx_session', 'raw_batches', 'weights_mb', 'check_onnx', 'calibration_batches', 'quantize_int8',
-           'export_deployable', 'export_model', 'deploy_speed', 'deploy_verdict', 'file_mb', 'export_body',
-           'save_probe', 'probe_predict', 'shipping_table', 'save_for_export', 'load_for_export', 'main']
+           'onnx_session', 'raw_batches', 'weights_mb', 'runtime_probs', 'check_onnx', 'calibration_batches',
+           'quantize_int8', 'export_deployable', 'export_model', 'deploy_speed', 'deploy_verdict', 'file_mb',
+           'export_body', 'save_probe', 'probe_predict', 'shipping_table', 'save_for_export', 'load_for_export', 'main']
 
 # %% ../nbs/10_deploy.ipynb #176c336b
 def require_deploy():
@@ -102,16 +102,21 @@ def weights_mb(model:nn.Module) -> float:
     "The size of a model's weights and buffers, in MiB: what PyTorch holds in memory"
     return round(sum(t.numel() * t.element_size() for t in model.state_dict().values()) / 2**20, 2)
 
-def check_onnx(model:Deployable, paths:dict, # runtime name -> ONNX file
-               dl) -> pd.DataFrame:
-    "PyTorch and each ONNX file on the same images: accuracy, agreement with PyTorch's labels, largest probability difference"
+def runtime_probs(model:Deployable, paths:dict, # runtime name -> ONNX file
+                  dl) -> tuple:
+    "`(labels, {runtime: probabilities})`: PyTorch and each ONNX file run on the same images of `dl`, in order"
     sessions = {k: onnx_session(p) for k, p in paths.items()}
     probs, ys = {k: [] for k in ['pytorch', *sessions]}, []
     with torch.inference_mode():
         for xb, yb in raw_batches(dl):
             probs['pytorch'].append(model(xb).numpy()); ys.append(yb.numpy())
             for k, s in sessions.items(): probs[k].append(s.run(None, {'image': xb.numpy()})[0])
-    y, probs = np.concatenate(ys), {k: np.concatenate(v) for k, v in probs.items()}
+    return np.concatenate(ys), {k: np.concatenate(v) for k, v in probs.items()}
+
+def check_onnx(model:Deployable, paths:dict, # runtime name -> ONNX file
+               dl) -> pd.DataFrame:
+    "PyTorch and each ONNX file on the same images: accuracy, agreement with PyTorch's labels, largest probability difference"
+    y, probs = runtime_probs(model, paths, dl)
     pt = probs['pytorch'].argmax(1)
     return pd.DataFrame([dict(runtime=k, mb=Path(paths[k]).stat().st_size / 2**20 if k in paths else weights_mb(model),
                               accuracy=(v.argmax(1) == y).mean(), agrees_with_pytorch=(v.argmax(1) == pt).mean(),

@@ -14,21 +14,23 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 import fttutor
 from fastcore.script import store_true
-from .core import lesson_profile, cli, offline_mode, OfflineError
+from .core import lesson_profile, cli, offline_mode, OfflineError, MissingExtra
 from .data import image_items, dataset_source, image_dls
 from .models import transfer_learner
 from .stats import seed_summary, paired_bootstrap, interval_verdict
-from .protocol import Protocol, STRATEGIES
+from .protocol import Protocol, STRATEGIES, run_strategy
+from .deploy import require_deploy, export_model, runtime_probs
 from .compare import compare_strategies, cli_message
 from .transfer import layer_probe
 from .results import write_atomic, locked, writable_folder
 
 # %% auto #0
-__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'ADAPTERS', 'FINDINGS',
+__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'ADAPTERS', 'DEPLOY', 'FINDINGS',
            'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment', 'register_experiment',
            'near_far_claims', 'data_needs_claims', 'noisy_claims', 'layers_claims', 'adapters_claims',
-           'adapters_verdict', 'combined', 'rule_verdict', 'layers_verdict', 'claim_verdicts', 'near_far_answer',
-           'near_far_advice', 'findings_advice', 'findings', 'study_status', 'run_study', 'read_table', 'main']
+           'adapters_verdict', 'deploy_claims', 'int8_verdict', 'combined', 'rule_verdict', 'layers_verdict',
+           'claim_verdicts', 'near_far_answer', 'near_far_advice', 'findings_advice', 'findings', 'study_status',
+           'run_study', 'read_table', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 LIB = Path(fttutor.__file__).parent
@@ -202,6 +204,33 @@ register_experiment(Experiment('adapters', "LoRA, the cheap middle, comes close 
                                _adapters, seeds=5, datasets=tuple(DOMAINS.values()), settings=ADAPTERS))
 
 
+# %% ../nbs/lib_study.ipynb #12a6f922
+DEPLOY = dict(strategy='fine_tune', domain='near', quantize=['dynamic', 'static'])
+
+def _deploy(p, seeds, folder:Path) -> pd.DataFrame:
+    "Per seed: `fine_tune` on the near domain at the rate it chose in `near_far`, exported to ONNX with int8 copies, every runtime scored on the test images"
+    require_deploy()
+    nf, k, ds = read_table('near_far', folder.parent.parent, p.name), DEPLOY['strategy'], DOMAINS[DEPLOY['domain']]
+    base = float(nf[(nf.dataset == ds) & (nf.strategy == k)].lr.iloc[0]) / STRATEGIES[k].lr_factor
+    rows = []
+    for s in seeds:
+        make = lambda pretrained=True: transfer_learner(image_dls(ds, size=SIZE, profile=p), p.arch, pretrained=pretrained)
+        run = run_strategy(k, make, lrs=[base], seed=s, protocol=Protocol.from_profile(p))
+        out = folder/'runs'/f'{ds}-s{s}'
+        out.mkdir(parents=True, exist_ok=True)
+        ex = export_model(run.learn, out/'model.onnx', quantize=DEPLOY['quantize'], trained=run.row['optimizer_steps'] > 0)   # its best weights, restored
+        y, probs = runtime_probs(ex.attrs['model'], ex.attrs['paths'], run.learn.dls.test)   # the test images, read once per runtime
+        ref = probs['onnx fp32'].argmax(1)
+        for rt, v in probs.items():
+            hits = v.argmax(1) == y
+            rows.append(dict(seed=s, runtime=rt, strategy=k, dataset=ds, domain=DEPLOY['domain'], size=SIZE, mb=ex.mb[rt], lr=run.row['lr'],
+                             test_accuracy=hits.mean(), agrees_with_fp32=(v.argmax(1) == ref).mean(), test_hits=''.join('1' if h else '0' for h in hits)))
+    return pd.DataFrame(rows)
+
+register_experiment(Experiment('deploy', "int8 quantization shrinks a model about four times and costs no measurable accuracy",
+                               _deploy, seeds=3, datasets=(DOMAINS[DEPLOY['domain']],), modules=('deploy', 'compare'), settings=DEPLOY, uses=('near_far',)))
+
+
 # %% ../nbs/lib_study.ipynb #a33647b2
 def _judged(v:str) -> str:
     "A comparison's verdict read against its claim row, which always says 'a is more accurate than b' (diff = a - b)"
@@ -320,6 +349,29 @@ def adapters_verdict(claims:pd.DataFrame) -> str:
     return 'supported' if len(close) == len(by) else 'refuted' if not close else f"mixed: close on the {' and '.join(close)} domain only"
 
 
+# %% ../nbs/lib_study.ipynb #0656fbd3
+def deploy_claims(t:pd.DataFrame, # the `deploy` table
+                  conf:float=0.95) -> pd.DataFrame:
+    "Per int8 recipe: float32 against int8 on the test images (paired over seeds and test items), with their agreement and file sizes"
+    fp, rows = t[t.runtime == 'onnx fp32'], []
+    for rt in [r for r in dict.fromkeys(t.runtime) if 'int8' in r]:
+        q = t[t.runtime == rt]
+        seeds = sorted(set(q.seed) & set(fp.seed))
+        hits = lambda d: np.stack([_hits(d[d.seed == s].test_hits.iloc[0]) for s in seeds])
+        diff, lo, hi, _ = paired_bootstrap(hits(fp) - hits(q), conf)
+        r = q.iloc[0]
+        rows.append(dict(experiment='deploy', claim=f"float32 is more accurate than {rt.replace('onnx ', '')}",
+                         conditions=f"{r.dataset} ({r.domain}), {r.strategy}, {r['size']} px, {len(seeds)} seeds; the same label as float32 on "
+                                    f"{q.agrees_with_fp32.mean():.1%} of test images; {q.mb.mean():.1f} MB against {fp.mb.mean():.1f}",
+                         diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(interval_verdict(lo, hi, len(seeds))), where='10_deploy.ipynb'))
+    return _claims(rows, conf, t)
+
+def int8_verdict(claims:pd.DataFrame) -> str:
+    "'int8 costs no measurable accuracy': supported where float32 is never measurably more accurate and every interval is narrow"
+    v = set(claims[claims.experiment == 'deploy'].verdict)
+    return 'refuted' if 'supported' in v else 'underpowered' if 'underpowered' in v else 'supported'
+
+
 # %% ../nbs/lib_study.ipynb #a5cdd481
 def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
     "The rows of the fine-tuning strategy validation chose, one per condition"
@@ -353,7 +405,7 @@ def layers_verdict(claims:pd.DataFrame) -> str:
 
 def claim_verdicts(claims:pd.DataFrame) -> pd.DataFrame:
     "One line per experiment: the blog's claim it measures and the verdict computed from its rows"
-    rules = dict(near_far=rule_verdict, layers=layers_verdict, adapters=adapters_verdict,
+    rules = dict(near_far=rule_verdict, layers=layers_verdict, adapters=adapters_verdict, deploy=int8_verdict,
                  data_needs=lambda c: combined(c[c.conditions.str.contains(f" {min(DATA_NEEDS['ks'])} labelled")].verdict),
                  noisy_labels=lambda c: combined(c.verdict))
     rows = [dict(experiment=n, claim=EXPERIMENTS[n].claim, verdict=rules[n](c), where=c['where'].iloc[0])
@@ -418,9 +470,14 @@ def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findin
         cost = a[a.claim == 'LoRA costs a fraction of full fine-tuning']
         out['adapters'] = (f"LoRA as the cheap middle is {adapters_verdict(a)} here ({_briefly(a[a.claim.str.endswith('than LoRA')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split()[0] + ' against LoRA:')}); "
                    f"its price: {'; '.join(c.conditions.split(', ')[0] + ': ' + c.verdict for _, c in cost.iterrows())}.")
+    if 'deploy' in by:
+        d = by['deploy']
+        out['deploy'] = (f"Shipping in int8 costing no measurable accuracy is {int8_verdict(d)} here ("
+                         + '; '.join(f"{r.claim.split()[-1]}: {100 * r['diff']:+.1f} points for float32 ({r.verdict}), {r.conditions.split('; ')[1]}, "
+                                     f"{r.conditions.split('; ')[2]}" for _, r in d.iterrows()) + ").")
     return out
 
-FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims)   # experiment -> its claims (noisy_labels, adapters: paired with near_far)
+FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims, deploy=deploy_claims)   # experiment -> its claims (noisy_labels, adapters: paired with near_far)
 
 def findings(tables:dict, # experiment name -> its table (`read_table`); those missing are left out
              conf:float=0.95) -> pd.DataFrame:
@@ -510,7 +567,7 @@ def main(root:str='data/study', # the tables' folder (the committed ones are in 
     try:
         names = only.split(',') if only else None
         st = study_status(root, profile, names, seeds) if check else run_study(root, names, profile, seeds, force)
-    except (ValueError, OSError, OfflineError) as e:
+    except (ValueError, OSError, OfflineError, MissingExtra) as e:
         print(f"fttutor-study: {cli_message(e)}", file=sys.stderr); sys.exit(2)
     print(st.to_string())
     if check and (st.status != 'fresh').any(): sys.exit(1)
