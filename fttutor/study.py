@@ -380,10 +380,15 @@ def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
 def _in(rows:pd.DataFrame, domain:str) -> pd.DataFrame: return rows[rows.conditions.str.contains(f'({domain})', regex=False)]
 
 def combined(verdicts) -> str:
-    "One verdict for a claim measured in several conditions: supported (or refuted) only where every one says so"
-    v = set(verdicts)
+    "One verdict for a claim measured in several conditions: supported (or refuted) only where every one says so; else how many say what"
+    verdicts = list(verdicts)
+    v, n = set(verdicts), len(verdicts)
+    count = lambda w: sum(x == w for x in verdicts)
     if v == {'supported'} or v == {'refuted'}: return v.pop()
-    if {'supported', 'refuted'} & v: return 'mixed: ' + ', '.join(f"{sum(x == w for x in verdicts)} {w}" for w in ('supported', 'refuted', 'tie', 'underpowered') if w in v)
+    if {'supported', 'refuted'} <= v:
+        return 'mixed: ' + ', '.join(f"{count(w)} {w}" for w in ('supported', 'refuted', 'tie', 'underpowered') if w in v)
+    for w in ('supported', 'refuted'):
+        if w in v: return f"{w} in {count(w)} of {n} conditions (" + ', '.join(f"{count(o)} {o}" for o in ('tie', 'underpowered') if o in v) + ')'
     return 'underpowered' if 'underpowered' in v else 'tie' if v == {'tie'} else 'not measured'
 
 def rule_verdict(claims:pd.DataFrame) -> str:
