@@ -468,8 +468,12 @@ def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findin
         out['noisy_labels'] = (f"With {n.conditions.iloc[0].split(', ')[1]}, the claim that the probe suffers less is {combined(n.verdict)} "
                    f"(the extra points each fine-tuning strategy lost: {_briefly(n, lambda r: r.claim.split()[0] + ':')}).")
     if 'layers' in by:
-        out['layers'] = (f"'Early layers are generic' is {layers_verdict(by['layers'])} by the layer probes at equal width "
-                   f"({_briefly(by['layers'][by['layers'].conditions.str.contains('cut to')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')}).")
+        eq = by['layers'][by['layers'].conditions.str.contains('cut to')]
+        both = (eq.verdict == 'supported').all()
+        out['layers'] = (f"'Early layers are generic, later ones specific' is {layers_verdict(by['layers'])} by the layer probes at equal width "
+                         f"({_briefly(eq, lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')})"
+                         + (": a middle stage was the better feature on both domains, so here the domain did not decide which layers transfer, "
+                            "and a probe on a middle stage (Lesson 7b's `layer_probe`) is worth trying before fine-tuning." if both else "."))
     if 'adapters' in by:
         a = by['adapters']
         cost = a[a.claim == 'LoRA costs a fraction of full fine-tuning']
