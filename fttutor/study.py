@@ -187,7 +187,7 @@ def _layers(p, seeds, folder:Path) -> pd.DataFrame:
         rows.append(pr.reset_index().assign(domain=d, dataset=ds, size=SIZE, seed=seeds[0], stage=range(len(pr))))
     return pd.concat(rows, ignore_index=True)
 
-register_experiment(Experiment('layers', "Early layers are generic, later ones specific: on a distant domain an earlier stage is the better feature",
+register_experiment(Experiment('layers', "Early layers are generic, later ones specific: an earlier stage is the better feature on a distant domain, the last one on a near domain",
                                _layers, seeds=1, datasets=tuple(DOMAINS.values()), modules=('transfer',), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
 
 

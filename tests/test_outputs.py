@@ -99,3 +99,13 @@ def test_only_the_cpu_profile_counts(nb, tmp_path, monkeypatch):
 def test_eval_false_cells_are_not_run():
     assert outputs._skipped(_cell("#| export\n#| eval: false\nif __name__ == '__main__': main()"), outputs.tst_flags())
     assert not outputs._skipped(_cell("#| export\nx = 1"), outputs.tst_flags())
+
+def test_progress_debris_is_trimmed_and_a_table_kept():
+    "A finished fastprogress bar leaves an empty HTML display or its style block alone: both are debris, a table is not"
+    empty = {'output_type': 'display_data', 'data': {'text/html': [], 'text/plain': ['<IPython.core.display.HTML object>']}}
+    style = {'output_type': 'display_data', 'data': {'text/html': ['\n<style>\n progress { width: 300px; }\n</style>\n'], 'text/plain': ['x']}}
+    table = {'output_type': 'display_data', 'data': {'text/html': ['<style>td {}</style><table><tr><td>1</td></tr></table>'], 'text/plain': ['x']}}
+    nb = {'cells': [{'cell_type': 'code', 'source': 'f()', 'outputs': [empty, style, table]}]}
+    assert outputs.debris(empty) and outputs.debris(style) and not outputs.debris(table)
+    outputs._trim(nb)
+    assert nb['cells'][0]['outputs'] == [table]

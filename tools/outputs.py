@@ -175,6 +175,8 @@ def debris(o:dict) -> str:
     if '<progress' in html and re.fullmatch(r'\s*(<div>)?\s*<progress[^>]*></progress>[^<]*(</div>)?\s*', html): return 'a progress bar'
     if 'class="fastprogress"' in html and '<tbody></tbody>' in html: return 'an empty progress table'
     if 'Loading weights' in text or 'Loading weights' in ''.join(o.get('text', '')): return "a 'Loading weights' bar"
+    if 'text/html' in data and not re.sub(r'<style>.*?</style>', '', html, flags=re.S).strip():   # a bar cleared when it finished, or its style alone
+        return 'an empty progress display'
     return ''
 
 # --- executing ---

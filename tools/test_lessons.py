@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (a clean-clone CI run); they set the order, never a result.
-HINT_S = {'cpu': {'07_compare': 200, '07b_data_layers': 45, '11_noisy': 215, '08_adapters': 180, '04_finetuning': 170, '06_lora': 125, '09_tuning': 115,
+HINT_S = {'cpu': {'07_compare': 200, '07b_data_layers': 45, '11_noisy': 40, '08_adapters': 180, '04_finetuning': 170, '06_lora': 125, '09_tuning': 115,
                   '02_features': 110, '10_deploy': 105, '05_text': 105, 'lib_protocol': 45, 'lib_cli': 40},
           'mini': {'07_compare': 230, '07b_data_layers': 90, '05_text': 210, '08_adapters': 180, '04_finetuning': 190, '06_lora': 185, '09_tuning': 120,
                    '11_noisy': 115, '02_features': 80, '10_deploy': 70, 'lib_protocol': 30, 'lib_cli': 100}}   # cpu without its `long` cells; mini with them
