@@ -1,5 +1,5 @@
-"The study at the `mini` profile's size, end to end: every experiment runs, its table reads back with its provenance, the findings are
-computed from it, a second run trains nothing, and `--check` says fresh (CI runs this; the committed tables are the `cpu` profile's)."
+"""The study at the `mini` profile's size, end to end: every experiment runs, its table reads back with its provenance, the findings are
+computed from it, a second run trains nothing, and `--check` says fresh (CI runs this; the committed tables are the `cpu` profile's)."""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pandas as pd

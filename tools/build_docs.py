@@ -47,7 +47,8 @@ def _anchor_show_doc(text:str) -> str:
 COLAB_BADGE = re.compile(r'\[!\[Open In Colab\]\([^)]*\)\]\(([^)]+)\)')
 
 def _local(md:str) -> str:
-    "Colab badges as text links: their image is online, and a page read offline shows a broken image"
+    "Colab badges as text links (their image is online, and a page read offline shows a broken image); links to a lesson by its page's name"
+    md = re.sub(r'\]\((\d+[a-z]?_\w+)\.ipynb', lambda m: f']({page_name(m.group(1))}.ipynb', md)   # `07b_data_layers.ipynb` is staged as `data_layers.ipynb`
     return COLAB_BADGE.sub(r'[Colab](\1)', md)
 
 NB_HREF = re.compile(r'href="(\w+)\.ipynb(#[^"]*)?"')   # a link to a lesson in an HTML output: to its page on the site
