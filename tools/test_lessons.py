@@ -47,7 +47,11 @@ def slowest_first(tasks:list) -> list:
 
 def _test(profile:str, fn:Path, skip_flags:list, force_flags:list, cell_timeout, exec_profile:bool, timing:float=None) -> tuple:
     "Run one notebook's tests under `profile` in this worker"
+    import multiprocessing
     from nbdev.test import test_nb
+    # this worker came from the forkserver, whose start method its children would inherit: a notebook's own processes (DataLoader
+    # workers, say) start by fork, as in a Jupyter kernel on Linux, so that local functions they hold need no pickling
+    multiprocessing.set_start_method('fork', force=True)
     os.environ['FTTUTOR_PROFILE'] = profile
     return test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=str(ROOT), cell_timeout=cell_timeout, profile=exec_profile,
                    cell_timing_min=timing)
