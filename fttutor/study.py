@@ -15,26 +15,23 @@ import numpy as np, pandas as pd, torch
 import fttutor
 from fastcore.script import store_true
 from .core import lesson_profile, cli, offline_mode, OfflineError, MissingExtra
-from .data import image_items, dataset_source, image_dls
+from .data import image_items, dataset_source, image_dls, text_dataset, text_splits
 from .models import transfer_learner
 from .stats import seed_summary, paired_bootstrap, interval_verdict
 from .protocol import Protocol, STRATEGIES, run_strategy
 from .deploy import require_deploy, export_model, runtime_probs
 from .compare import compare_strategies, cli_message
 from .transfer import layer_probe
+from .text import compare_text
 from .results import write_atomic, locked, writable_folder
+from .findings import (LIB, SIZE, DOMAINS, NEAR_FAR, DATA_NEEDS, NOISY, LAYERS, ADAPTERS, DEPLOY, TEXT, RECIPE, CLAIMS,
+                              read_table)
 
 # %% auto #0
-__all__ = ['LIB', 'EXPERIMENTS', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS', 'ADAPTERS', 'DEPLOY', 'FINDINGS',
-           'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment', 'register_experiment',
-           'near_far_claims', 'data_needs_claims', 'noisy_claims', 'layers_claims', 'adapters_claims',
-           'adapters_verdict', 'deploy_claims', 'int8_verdict', 'combined', 'rule_verdict', 'layers_verdict',
-           'claim_verdicts', 'near_far_answer', 'near_far_advice', 'findings_advice', 'findings', 'study_status',
-           'run_study', 'read_table', 'main']
+__all__ = ['TEXT_DATASETS', 'EXPERIMENTS', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
+           'register_experiment', 'study_status', 'run_study', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
-LIB = Path(fttutor.__file__).parent
-
 def module_imports(code:str) -> set:
     "Names of the fttutor modules that `code` imports, at the top or inside a function (`fttutor.all` aside)"
     mods = set()
@@ -72,8 +69,15 @@ def code_hash(mods) -> str:
     for m in sorted(module_closure(mods)): h.update(f"{m}\0{_code_only((LIB/f'{m}.py').read_text())}".encode())
     return h.hexdigest()[:16]
 
+TEXT_DATASETS = ('drugs', 'drugs_posneg')   # the bundled text datasets (`text_dataset`)
+
 def data_fingerprint(name:str) -> str:
-    "A bundled dataset's fingerprint: its files' paths inside the dataset, labels and given splits (the same on every machine that builds it)"
+    "A bundled dataset's fingerprint: its files' paths inside the dataset, labels and given splits, or its texts and labels (the same on every machine that builds it)"
+    if name in TEXT_DATASETS:
+        h = hashlib.sha256()
+        for part, df in zip(('train', 'test'), text_dataset(name)):
+            for t, lab in zip(df.text, df.label): h.update(f"{part}\0{t}\0{lab}\n".encode())
+        return h.hexdigest()[:16]
     folder, label = dataset_source(name)
     items = image_items(folder, label)
     h = hashlib.sha256()
@@ -89,7 +93,7 @@ class Experiment:
     name:str; claim:str
     run:Callable           # run(profile, seeds, folder) -> the table (a DataFrame)
     seeds:int = 5          # seeds its verdicts need (0, 1, ..., seeds - 1)
-    datasets:tuple = ()    # bundled datasets it reads
+    datasets:tuple = ()    # bundled datasets it reads (or a profile field that names one, such as 'text_dataset')
     modules:tuple = ('compare',)   # fttutor modules whose code (and what they import) produced the table
     settings:dict = None   # anything else that defines it (sizes, strategies): a change makes the table stale
     uses:tuple = ()        # experiments whose tables it reads (they run first): a change to one makes this table stale
@@ -102,10 +106,6 @@ def register_experiment(e:Experiment) -> Experiment:
     return e
 
 # %% ../nbs/lib_study.ipynb #393a7cec
-SIZE = 32   # every experiment's image size: one size for every domain, so that no comparison mixes a size effect into what it measures
-DOMAINS = dict(near='photos', far='digits')   # near the pretraining data (natural photos, as ImageNet's) and far from it (8x8 digit scans)
-NEAR_FAR = dict(strategies=['linear_probe', 'head_only', 'fine_tune', 'lp_ft'], sizes=[SIZE], **DOMAINS)
-
 def _sizes(p) -> list: return list(NEAR_FAR['sizes'])   # one size for both domains; a second (64 px) is a settings change away
 
 def _tidy(df:pd.DataFrame, **cols) -> pd.DataFrame:
@@ -125,7 +125,7 @@ def _near_far(p, seeds, folder:Path) -> pd.DataFrame:
             rows.append(_tidy(df, domain=domain, dataset=ds, size=size))
     return pd.concat(rows, ignore_index=True)
 
-register_experiment(Experiment('near_far', "Feature extraction suffices for a domain near the pretraining data; fine-tuning wins on a distant one",
+register_experiment(Experiment('near_far', CLAIMS['near_far'],
                                _near_far, seeds=5, datasets=tuple(DOMAINS.values()), settings=NEAR_FAR))
 
 
@@ -139,7 +139,6 @@ def _per_seed(ds:str, strategies:list, seeds:list, folder:Path, tag:str, p, **se
         rows.append(_tidy(df, dataset=ds, size=SIZE, **setting))
     return pd.concat(rows, ignore_index=True)
 
-DATA_NEEDS = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], ks=[5, 20], **DOMAINS)
 
 def _n_train(ds:str, p) -> int: return len(image_dls(ds, size=SIZE, profile=p).train_ds)
 
@@ -162,20 +161,18 @@ def _data_needs(p, seeds, folder:Path) -> pd.DataFrame:
                     rows.append(_tidy(df, domain=d, dataset=ds, size=SIZE, samples_per_class=k, **rule))
     return pd.concat(rows, ignore_index=True)
 
-register_experiment(Experiment('data_needs', "With few labelled examples, feature extraction beats fine-tuning; fine-tuning needs more data",
+register_experiment(Experiment('data_needs', CLAIMS['data_needs'],
                                _data_needs, seeds=3, datasets=tuple(DOMAINS.values()), settings=DATA_NEEDS, uses=('near_far',)))   # 3: what 2 cores afford
 
-NOISY = dict(strategies=['linear_probe', 'fine_tune', 'lp_ft'], rate=0.4, domain='far')
 
 def _noisy(p, seeds, folder:Path) -> pd.DataFrame:
     "The probe and both fine-tuning strategies with a share `rate` of the training labels flipped, on the far domain (clean labels: `near_far`)"
     ds = DOMAINS[NOISY['domain']]
     return _per_seed(ds, NOISY['strategies'], seeds, folder, f"{ds}-noise{NOISY['rate']}", p, label_noise=NOISY['rate']).assign(domain=NOISY['domain'])
 
-register_experiment(Experiment('noisy_labels', "Feature extraction degrades less than fine-tuning when training labels are noisy",
+register_experiment(Experiment('noisy_labels', CLAIMS['noisy_labels'],
                                _noisy, seeds=3, datasets=(DOMAINS['far'],), settings=NOISY))   # 3: a drop is paired within a seed, its noise small
 
-LAYERS = dict(width=16, **DOMAINS)   # 16: the narrowest stage's width, so every stage is probed at the same width
 
 def _layers(p, seeds, folder:Path) -> pd.DataFrame:
     "Probes on every stage of the frozen pretrained body, at full and at equal width, on both domains: a deterministic run, scored once on test"
@@ -187,26 +184,22 @@ def _layers(p, seeds, folder:Path) -> pd.DataFrame:
         rows.append(pr.reset_index().assign(domain=d, dataset=ds, size=SIZE, seed=seeds[0], stage=range(len(pr))))
     return pd.concat(rows, ignore_index=True)
 
-register_experiment(Experiment('layers', "Early layers are generic, later ones specific: an earlier stage is the better feature on a distant domain, the last one on a near domain",
+register_experiment(Experiment('layers', CLAIMS['layers'],
                                _layers, seeds=1, datasets=tuple(DOMAINS.values()), modules=('transfer',), settings=LAYERS))   # 1: no seed changes it; its interval is over test items
 
 
 # %% ../nbs/lib_study.ipynb #c90bf5ff
-ADAPTERS = dict(strategy='lora', against=['head_only', 'fine_tune', 'lp_ft'], **DOMAINS)
-
 def _adapters(p, seeds, folder:Path) -> pd.DataFrame:
     "LoRA (rank 8, the head trained with it) on both domains, the same seeds and protocol as `near_far`, whose rows it is paired with"
     return pd.concat([_tidy(compare_strategies(ds, strategies=[ADAPTERS['strategy']], seeds=seeds, size=SIZE, profile=p, out=folder/'runs'/f'{ds}-{SIZE}',
                                                resume=True, plot=False, progress=False), domain=d, dataset=ds, size=SIZE)
                       for d, ds in DOMAINS.items()], ignore_index=True)
 
-register_experiment(Experiment('adapters', "LoRA, the cheap middle, comes close to full fine-tuning for a fraction of its trainable weights and memory",
+register_experiment(Experiment('adapters', CLAIMS['adapters'],
                                _adapters, seeds=5, datasets=tuple(DOMAINS.values()), settings=ADAPTERS))
 
 
 # %% ../nbs/lib_study.ipynb #12a6f922
-DEPLOY = dict(strategy='fine_tune', domain='near', quantize=['dynamic', 'static'])
-
 def _deploy(p, seeds, folder:Path) -> pd.DataFrame:
     "Per seed: `fine_tune` on the near domain at the rate it chose in `near_far`, exported to ONNX with int8 copies, every runtime scored on the test images"
     require_deploy()
@@ -227,280 +220,57 @@ def _deploy(p, seeds, folder:Path) -> pd.DataFrame:
                              test_accuracy=hits.mean(), agrees_with_fp32=(v.argmax(1) == ref).mean(), test_hits=''.join('1' if h else '0' for h in hits)))
     return pd.DataFrame(rows)
 
-register_experiment(Experiment('deploy', "int8 quantization shrinks a model about four times and costs no measurable accuracy",
+register_experiment(Experiment('deploy', CLAIMS['deploy'],
                                _deploy, seeds=3, datasets=(DOMAINS[DEPLOY['domain']],), modules=('deploy', 'compare'), settings=DEPLOY, uses=('near_far',)))
 
 
-# %% ../nbs/lib_study.ipynb #a33647b2
-def _judged(v:str) -> str:
-    "A comparison's verdict read against its claim row, which always says 'a is more accurate than b' (diff = a - b)"
-    return {'better': 'supported', 'worse': 'refuted'}.get(v, v)
+# %% ../nbs/lib_study.ipynb #c049baab
+def _text(p, seeds, folder:Path) -> pd.DataFrame:
+    "The probe and `fine_tune` on the profile's text data, one seed at a time (each kept in `runs/`), the rate chosen on the first seed"
+    tr, va, te = text_splits(*text_dataset(p.text_dataset), seed=p.seed)
+    key = hashlib.sha256(json.dumps([TEXT, code_hash(['text']), p.text_dataset, p.text_model, p.text_max_len, p.text_bs, p.steps]).encode()).hexdigest()[:12]
+    (folder/'runs').mkdir(parents=True, exist_ok=True)
+    rows, lrs, probe = [], TEXT['lrs'], None
+    for i, s in enumerate(seeds):
+        f = folder/'runs'/f's{s}-{key}.csv'
+        if f.exists(): df = pd.read_csv(f, keep_default_na=False, na_values=[''], dtype={'test_hits': str})
+        else:
+            df = compare_text(tr, va, te, strategies=(TEXT['strategy'],), variants=(TEXT['variant'],), probe=probe is None, profile=p, lrs=lrs, seed=s).reset_index()
+            if probe is not None: df = pd.concat([probe.assign(seed=s), df], ignore_index=True)   # the probe's one fit, for this seed
+            write_atomic(f, df.to_csv(index=False))
+        probe = df[df.strategy == 'linear_probe']
+        lrs = [float(df[df.strategy == TEXT['strategy']].lr.iloc[0]) / STRATEGIES[TEXT['strategy']].lr_factor]   # kept for the later seeds
+        rows.append(df.assign(dataset=p.text_dataset, model=p.text_model))
+    return pd.concat(rows, ignore_index=True)
 
-def _row(claim:str, cond:str, r, where:str, experiment:str='near_far') -> dict:
-    "One claim row from a `seed_summary` row `r`: the difference, its interval, and the verdict read against the claim"
-    return dict(experiment=experiment, claim=claim, conditions=cond, diff=r['diff'], ci_low=r.ci_low, ci_high=r.ci_high,
-                verdict=_judged(r.verdict), where=where)
-
-def _cond(g:pd.DataFrame, domain:str, *more:str) -> str:
-    "The conditions of a group of runs in words: dataset (domain), what else was set, size, seeds"
-    return ', '.join([f"{g.dataset.iloc[0]} ({domain})", *more, f"{g['size'].iloc[0]} px", f"{g.seed.nunique()} seed{'s' * (g.seed.nunique() > 1)}"])
-
-def near_far_claims(t:pd.DataFrame, # the `near_far` table (`read_table('near_far')`)
-                    conf:float=0.95) -> pd.DataFrame:
-    "One row per claim and condition: the paired difference in test accuracy, its interval and verdict, and where the course shows it"
-    rows = []
-    for (domain, size), g in t.groupby(['domain', 'size'], sort=False):
-        g = g.set_index('strategy')
-        cond, s = _cond(g, domain), seed_summary(g, conf=conf)
-        ft = g.loc[['fine_tune', 'lp_ft']].groupby(level=0).valid_accuracy.mean().idxmax()   # the fine-tuning strategy validation chooses
-        rows.append(_row(f"fine-tuning, the strategy validation chooses ({ft}), is more accurate than the linear probe", cond, s.loc[ft],
-                         '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
-        for k, what in (('fine_tune', 'fine-tuning (fine_tune)'), ('lp_ft', 'fine-tuning (LP-FT)'), ('head_only', 'a head on the frozen body')):
-            rows.append(_row(f"{what} is more accurate than the linear probe", cond, s.loc[k], '07_compare.ipynb#the-far-domain-digits-and-the-crossover'))
-        rows.append(_row("LP-FT is more accurate than fine_tune (Kumar et al.)", cond,
-                         seed_summary(g.loc[['fine_tune', 'lp_ft']], baseline='fine_tune', conf=conf).loc['lp_ft'], '04_finetuning.ipynb'))
-        m = g.groupby(level=0).mean(numeric_only=True)
-        rows.append(dict(experiment='near_far', claim="fine-tuning costs more than feature extraction", conditions=cond, diff=None, ci_low=None,
-                         ci_high=None, verdict=f"{m.seconds['fine_tune'] / m.seconds['linear_probe']:.1f}x the probe's time, "
-                                           f"{m.train_mem_mb['fine_tune'] / m.train_mem_mb['linear_probe']:.0f}x its training memory",
-                         where='07_compare.ipynb'))
-    return _claims(rows, conf, t)
-
-def _claims(rows:list, conf:float, *tables) -> pd.DataFrame:
-    out = pd.DataFrame(rows)
-    out.attrs.update(conf=conf, provenance=[t.attrs.get('provenance') for t in tables])
-    return out
-
-def data_needs_claims(t:pd.DataFrame, # the `data_needs` table
-                      conf:float=0.95) -> pd.DataFrame:
-    "Per domain and labelled images per class: the linear probe against each fine-tuning strategy (paired over seeds and test items)"
-    rows = []
-    for (domain, k), g in t.groupby(['domain', 'samples_per_class'], sort=False):
-        g = g.set_index('strategy')
-        for ft in ('fine_tune', 'lp_ft'):
-            s = seed_summary(g.loc[['linear_probe', ft]], baseline=ft, conf=conf).loc['linear_probe']
-            rows.append(_row(f"with few labels, the linear probe is more accurate than {ft}", _cond(g, domain, f"{k} labelled images per class"),
-                             s, '07b_data_layers.ipynb#data-efficiency', 'data_needs'))
-    return _claims(rows, conf, t)
-
-def _hits(s) -> np.ndarray: return np.array([c == '1' for c in s], dtype=np.int8)
-
-def noisy_claims(noisy:pd.DataFrame, # the `noisy_labels` table
-                 clean:pd.DataFrame, # the `near_far` table: the same runs with clean labels
-                 conf:float=0.95) -> pd.DataFrame:
-    "Per fine-tuning strategy: how many more points it loses to flipped labels than the probe, paired over seeds and test items"
-    c = clean[(clean.domain == NOISY['domain']) & clean.seed.isin(noisy.seed)]
-    key = lambda d: {(r.strategy, r.seed): _hits(r.test_hits) for r in d.itertuples()}
-    hc, hn = key(c), key(noisy)
-    seeds = sorted(set(noisy.seed) & set(c.seed))
-    drop = lambda k: np.stack([hc[k, s] - hn[k, s] for s in seeds])   # per seed and test item: 1 where the noise cost a right answer
-    rows, n = [], noisy.iloc[0]
-    cond = f"{n.dataset} ({NOISY['domain']}), {n.label_noise:.0%} of the training labels flipped, {n['size']} px, {len(seeds)} seeds"
-    for ft in ('fine_tune', 'lp_ft'):
-        diff, lo, hi, _ = paired_bootstrap(drop(ft) - drop('linear_probe'), conf)
-        rows.append(dict(experiment='noisy_labels', claim=f"{ft} loses more accuracy to label noise than the linear probe", conditions=cond,
-                         diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(interval_verdict(lo, hi, len(seeds))),
-                         where='11_noisy.ipynb#the-verdict-computed'))
-    return _claims(rows, conf, noisy, clean)
-
-def layers_claims(t:pd.DataFrame, # the `layers` table
-                  conf:float=0.95) -> pd.DataFrame:
-    "Per domain, at full and at equal width: the earlier stage validation prefers against the body's output, paired over test items"
-    rows, w = [], f"_at_{LAYERS['width']}"
-    for domain, g in t.groupby('domain', sort=False):
-        g = g.sort_values('stage').set_index('layer')
-        last, earlier = g.index[-1], g.iloc[:-1]
-        for suffix, how in (('', 'at full width'), (w, f"every stage cut to {LAYERS['width']} dimensions")):
-            best = earlier[f'accuracy{suffix}'].idxmax()   # chosen on validation
-            diff, lo, hi, _ = paired_bootstrap((_hits(g.loc[best, f'test_hits{suffix}']) - _hits(g.loc[last, f'test_hits{suffix}']))[None], conf)
-            v = interval_verdict(lo, hi)
-            rows.append(dict(experiment='layers', claim=f"an earlier stage's features ({best.replace('0.model.', '')}, the best on validation) are more accurate than the body's output",
-                             conditions=f"{g.dataset.iloc[0]} ({domain}), {how}, {g['size'].iloc[0]} px, frozen pretrained body, interval over test items",
-                             diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(v), where='07b_data_layers.ipynb#layer-wise-transferability'))
-    return _claims(rows, conf, t)
+register_experiment(Experiment('text', CLAIMS['text'],
+                               _text, seeds=3, datasets=('text_dataset',), modules=('text',), settings=TEXT))   # 3: what 2 cores afford
 
 
-# %% ../nbs/lib_study.ipynb #3815f643
-def adapters_claims(adapters:pd.DataFrame, # the `adapters` table
-                    clean:pd.DataFrame, # the `near_far` table: the other strategies, the same seeds and test images
-                    conf:float=0.95) -> pd.DataFrame:
-    "Per domain: LoRA against a head on the frozen body and against each fine-tuning strategy (paired over seeds and test items), and its costs"
-    k, rows = ADAPTERS['strategy'], []
-    for d, g in adapters.groupby('domain', sort=False):
-        both = pd.concat([g, clean[(clean.domain == d) & clean.seed.isin(g.seed) & clean.strategy.isin(ADAPTERS['against'])]]).set_index('strategy')
-        cond = _cond(both, d)
-        rows.append(_row("LoRA is more accurate than a head on the frozen body", cond,
-                         seed_summary(both.loc[[k, 'head_only']], baseline='head_only', conf=conf).loc[k], '06_lora.ipynb', 'adapters'))
-        for ft in ('fine_tune', 'lp_ft'):
-            rows.append(_row(f"{ft} is more accurate than LoRA", cond, seed_summary(both.loc[[k, ft]], baseline=k, conf=conf).loc[ft], '06_lora.ipynb', 'adapters'))
-        m = both.groupby(level=0).mean(numeric_only=True)
-        rows.append(dict(experiment='adapters', claim="LoRA costs a fraction of full fine-tuning", conditions=cond, diff=None, ci_low=None, ci_high=None,
-                         verdict=f"{m.trainable_pct[k]:.1f}% of the weights trained against {m.trainable_pct['fine_tune']:.0f}%, "
-                                 f"{m.train_mem_mb[k] / m.train_mem_mb['fine_tune']:.0%} of its training memory, {m.seconds[k] / m.seconds['fine_tune']:.1f}x its time",
-                         where='06_lora.ipynb'))
-    return _claims(rows, conf, adapters, clean)
+# %% ../nbs/lib_study.ipynb #23222c35
+def _recipe_change(change:dict, base:pd.DataFrame, seed:int) -> dict:
+    "A variant's `compare_strategies` options for `seed`: `steps_factor` becomes that many times the steps `near_far`'s run of the seed took"
+    change = dict(change)
+    if 'steps_factor' not in change: return change
+    run = base[base.seed == seed]
+    if run.empty: raise ValueError(f"near_far has no run of seed {seed}: run it with at least as many seeds as this experiment")
+    return dict(change, steps=int(change.pop('steps_factor') * run.optimizer_steps.iloc[0]))
 
-def adapters_verdict(claims:pd.DataFrame) -> str:
-    "'LoRA comes close to full fine-tuning': per domain, close when no fine-tuning strategy is measurably more accurate than LoRA"
-    vs_ft = claims[(claims.experiment == 'adapters') & claims.claim.str.endswith('than LoRA')]
-    by = {d: set(_in(vs_ft, d).verdict) for d in DOMAINS}
-    if any('underpowered' in v and 'supported' not in v for v in by.values()): return 'underpowered'
-    close = [d for d, v in by.items() if 'supported' not in v]
-    return 'supported' if len(close) == len(by) else 'refuted' if not close else f"mixed: close on the {' and '.join(close)} domain only"
+def _recipe(p, seeds, folder:Path) -> pd.DataFrame:
+    "`fine_tune` on both domains with one change to its recipe at a time, at `near_far`'s rate and seeds (its rows are the recipe unchanged)"
+    nf, k, rows = read_table('near_far', folder.parent.parent, p.name), RECIPE['strategy'], []
+    for d, ds in DOMAINS.items():
+        base = nf[(nf.dataset == ds) & (nf.strategy == k)]
+        lr = float(base.lr.iloc[0]) / STRATEGIES[k].lr_factor
+        for v, change in RECIPE['variants'].items():
+            for s in seeds:
+                df = compare_strategies(ds, strategies=[k], seed=s, size=SIZE, profile=p, lrs=[lr], out=folder/'runs'/f"{ds}-{v.replace(' ', '_')}-s{s}",
+                                        resume=True, plot=False, progress=False, **_recipe_change(change, base, s))
+                rows.append(_tidy(df, domain=d, dataset=ds, size=SIZE, variant=v))
+    return pd.concat(rows, ignore_index=True)
 
-
-# %% ../nbs/lib_study.ipynb #0656fbd3
-def deploy_claims(t:pd.DataFrame, # the `deploy` table
-                  conf:float=0.95) -> pd.DataFrame:
-    "Per int8 recipe: float32 against int8 on the test images (paired over seeds and test items), with their agreement and file sizes"
-    fp, rows = t[t.runtime == 'onnx fp32'], []
-    for rt in [r for r in dict.fromkeys(t.runtime) if 'int8' in r]:
-        q = t[t.runtime == rt]
-        seeds = sorted(set(q.seed) & set(fp.seed))
-        hits = lambda d: np.stack([_hits(d[d.seed == s].test_hits.iloc[0]) for s in seeds])
-        diff, lo, hi, _ = paired_bootstrap(hits(fp) - hits(q), conf)
-        r = q.iloc[0]
-        rows.append(dict(experiment='deploy', claim=f"float32 is more accurate than {rt.replace('onnx ', '')}",
-                         conditions=f"{r.dataset} ({r.domain}), {r.strategy}, {r['size']} px, {len(seeds)} seeds; the same label as float32 on "
-                                    f"{q.agrees_with_fp32.mean():.1%} of test images; {q.mb.mean():.1f} MB against {fp.mb.mean():.1f}",
-                         diff=diff, ci_low=lo, ci_high=hi, verdict=_judged(interval_verdict(lo, hi, len(seeds))), where='10_deploy.ipynb'))
-    return _claims(rows, conf, t)
-
-def int8_verdict(claims:pd.DataFrame) -> str:
-    "'int8 costs no measurable accuracy', per recipe: kept where float32 is not measurably more accurate (a tie, or int8 ahead)"
-    d = claims[claims.experiment == 'deploy']
-    if (d.verdict == 'underpowered').any(): return 'underpowered'
-    kept = [r.claim.split()[-1] for r in d.itertuples() if r.verdict != 'supported']
-    lost = [r.claim.split()[-1] for r in d.itertuples() if r.verdict == 'supported']
-    return 'supported' if not lost else 'refuted' if not kept else f"supported for {', '.join(kept)} int8, refuted for {', '.join(lost)}"
-
-
-# %% ../nbs/lib_study.ipynb #a5cdd481
-def _chosen(claims:pd.DataFrame) -> pd.DataFrame:
-    "The rows of the fine-tuning strategy validation chose, one per condition"
-    return claims[claims.claim.str.startswith('fine-tuning, the strategy validation chooses')]
-
-def _in(rows:pd.DataFrame, domain:str) -> pd.DataFrame: return rows[rows.conditions.str.contains(f'({domain})', regex=False)]
-
-def combined(verdicts) -> str:
-    "One verdict for a claim measured in several conditions: supported (or refuted) only where every one says so; else how many say what"
-    verdicts = list(verdicts)
-    v, n = set(verdicts), len(verdicts)
-    count = lambda w: sum(x == w for x in verdicts)
-    if v == {'supported'} or v == {'refuted'}: return v.pop()
-    if {'supported', 'refuted'} <= v:
-        return 'mixed: ' + ', '.join(f"{count(w)} {w}" for w in ('supported', 'refuted', 'tie', 'underpowered') if w in v)
-    for w in ('supported', 'refuted'):
-        if w in v: return f"{w} in {count(w)} of {n} conditions (" + ', '.join(f"{count(o)} {o}" for o in ('tie', 'underpowered') if o in v) + ')'
-    return 'underpowered' if 'underpowered' in v else 'tie' if v == {'tie'} else 'not measured'
-
-def rule_verdict(claims:pd.DataFrame) -> str:
-    "The verdict on 'feature extraction for a near domain, fine-tuning for a far one', from the chosen fine-tuning strategy's rows"
-    ft = _chosen(claims)
-    near, far = _in(ft, 'near'), _in(ft, 'far')
-    if (near.verdict == 'supported').any() or (far.verdict == 'refuted').any(): return 'refuted'
-    if (near.verdict.isin(['tie', 'refuted'])).all() and (far.verdict == 'supported').all(): return 'supported'
-    if (pd.concat([near, far]).verdict == 'underpowered').any(): return 'underpowered'
-    return 'partly supported'
-
-def layers_verdict(claims:pd.DataFrame) -> str:
-    "'Early layers generic, later ones specific', from the equal-width rows: an earlier stage better on the far domain and not on the near one"
-    eq = claims[(claims.experiment == 'layers') & claims.conditions.str.contains('cut to')]
-    near, far = _in(eq, 'near').verdict, _in(eq, 'far').verdict
-    if (far == 'supported').all() and not (near == 'supported').any(): return 'supported'
-    if (far == 'refuted').any() or (near == 'supported').any(): return 'refuted'
-    return 'underpowered' if (far == 'underpowered').any() else 'not supported: no stage is measurably better than the output on the far domain'
-
-def claim_verdicts(claims:pd.DataFrame) -> pd.DataFrame:
-    "One line per experiment: the blog's claim it measures and the verdict computed from its rows"
-    rules = dict(near_far=rule_verdict, layers=layers_verdict, adapters=adapters_verdict, deploy=int8_verdict,
-                 data_needs=lambda c: combined(c[c.conditions.str.contains(f" {min(DATA_NEEDS['ks'])} labelled")].verdict),
-                 noisy_labels=lambda c: combined(c.verdict))
-    rows = [dict(experiment=n, claim=EXPERIMENTS[n].claim, verdict=rules[n](c), where=c['where'].iloc[0])
-            for n, c in claims.groupby('experiment', sort=False) if n in rules]
-    return pd.DataFrame(rows)
-
-def near_far_answer(claims:pd.DataFrame) -> list:
-    "A few sentences, each computed from the claim rows: the rule's verdict, then per domain what fine-tuning won or lost, and at what cost"
-    out = [f"The rule 'feature extraction for a near domain, fine-tuning for a far one' is {rule_verdict(claims)} by these runs."]
-    for _, r in _chosen(claims).iterrows():
-        k = r.claim.split('(')[1].split(')')[0]
-        out.append(f"{r.conditions}: {k} (the fine-tuning strategy validation chose) against the linear probe {100 * r['diff']:+.1f} points "
-                   f"({claims.attrs['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}): {r.verdict}.")
-    cost = claims[claims.claim == 'fine-tuning costs more than feature extraction']
-    out.append("The price, in the same runs: " + '; '.join(f"{c.conditions.split(', ')[0]}: {c.verdict}" for _, c in cost.iterrows()) + '.')
-    return out
-
-def near_far_advice(claims:pd.DataFrame) -> str:
-    "When to use which, in a few plain sentences, every word that judges chosen by the claim rows"
-    ch, out = _chosen(claims), []
-    won = ch[ch.verdict == 'supported']
-    cost = claims[claims.claim == 'fine-tuning costs more than feature extraction'].verdict.iloc[0]
-    if len(won) == len(ch):
-        ks = sorted({r.claim.split('(')[1].split(')')[0] for _, r in won.iterrows()})
-        out.append(f"With all the labelled images, fine-tuning ({' or '.join(ks)}, as validation chose) beat feature extraction in every domain "
-                   f"measured, by {' and '.join(f'{100 * d:.1f}' for d in won['diff'])} points, so the domain alone did not decide.")
-    else:
-        out.append(f"With all the labelled images, fine-tuning beat feature extraction in {len(won)} of {len(ch)} domains measured; where it "
-                   f"did not, the probe is the cheaper equal.")
-    out.append(f"Feature extraction remains the cheap start: fine-tuning took {cost} in the same runs. Start with a linear probe; "
-               f"fine-tune when the points above are worth that price.")
-    plain, lp = (claims[claims.claim.str.startswith(f'fine-tuning ({k})')] for k in ('fine_tune', 'LP-FT'))
-    if (plain.verdict != 'supported').any() and len(lp) and (lp.verdict == 'supported').all():
-        out.append("How you fine-tune matters as much as whether: fastai's plain fine_tune did not beat the probe everywhere "
-                   f"({', '.join(f'{r.verdict} on {r.conditions.split(chr(44))[0]}' for _, r in plain.iterrows())}), where LP-FT did.")
-    return ' '.join(out)
-
-def _briefly(rows:pd.DataFrame, what) -> str:
-    "Rows in a few words each: `what(row)`, the difference in points and the verdict"
-    return '; '.join(f"{what(r)} {100 * r['diff']:+.1f} points ({r.verdict})" for _, r in rows.iterrows())
-
-def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findings`)
-                   ) -> dict:
-    "When to use which, a short paragraph per experiment (by name): the near/far advice, then what data, noise, layers and adapters add, each word computed"
-    by = dict(list(claims.groupby('experiment', sort=False)))
-    out = {'near_far': near_far_advice(by['near_far'])} if 'near_far' in by else {}
-    if 'data_needs' in by:
-        d, k = by['data_needs'], min(DATA_NEEDS['ks'])
-        few = d[d.conditions.str.contains(f" {k} labelled")]
-        v = combined(few.verdict)
-        out['data_needs'] = (f"With only {k} labelled images per class, the advice to extract features is {v} here (the probe against each "
-                   f"fine-tuning strategy: {_briefly(few, lambda r: r.conditions.split(', ')[0] + ', vs ' + r.claim.split()[-1] + ':')}).")
-    if 'noisy_labels' in by:
-        n = by['noisy_labels']
-        out['noisy_labels'] = (f"With {n.conditions.iloc[0].split(', ')[1]}, the claim that the probe suffers less is {combined(n.verdict)} "
-                   f"(the extra points each fine-tuning strategy lost: {_briefly(n, lambda r: r.claim.split()[0] + ':')}).")
-    if 'layers' in by:
-        eq = by['layers'][by['layers'].conditions.str.contains('cut to')]
-        both = (eq.verdict == 'supported').all()
-        out['layers'] = (f"'Early layers are generic, later ones specific' is {layers_verdict(by['layers'])} by the layer probes at equal width "
-                         f"({_briefly(eq, lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split('(')[1].split(',')[0] + ' against the output:')})"
-                         + (": a middle stage was the better feature on both domains, so here the domain did not decide which layers transfer, "
-                            "and a probe on a middle stage (Lesson 7b's `layer_probe`) is worth trying before fine-tuning." if both else "."))
-    if 'adapters' in by:
-        a = by['adapters']
-        cost = a[a.claim == 'LoRA costs a fraction of full fine-tuning']
-        out['adapters'] = (f"LoRA as the cheap middle is {adapters_verdict(a)} here ({_briefly(a[a.claim.str.endswith('than LoRA')], lambda r: r.conditions.split(', ')[0] + ', ' + r.claim.split()[0] + ' against LoRA:')}); "
-                   f"its price: {'; '.join(c.conditions.split(', ')[0] + ': ' + c.verdict for _, c in cost.iterrows())}.")
-    if 'deploy' in by:
-        d = by['deploy']
-        out['deploy'] = (f"Shipping in int8 costing no measurable accuracy is {int8_verdict(d)} here ("
-                         + '; '.join(f"{r.claim.split()[-1]}: {100 * r['diff']:+.1f} points for float32 ({r.verdict}), {r.conditions.split('; ')[1]}, "
-                                     f"{r.conditions.split('; ')[2]}" for _, r in d.iterrows()) + ").")
-    return out
-
-FINDINGS = dict(near_far=near_far_claims, data_needs=data_needs_claims, layers=layers_claims, deploy=deploy_claims)   # experiment -> its claims (noisy_labels, adapters: paired with near_far)
-
-def findings(tables:dict, # experiment name -> its table (`read_table`); those missing are left out
-             conf:float=0.95) -> pd.DataFrame:
-    "Every experiment's claim rows in one table, the provenance of every table behind them in `attrs`"
-    parts = [f(tables[n], conf=conf) for n, f in FINDINGS.items() if n in tables]
-    if 'near_far' in tables:   # these pair their runs with near_far's
-        if 'noisy_labels' in tables: parts.append(noisy_claims(tables['noisy_labels'], tables['near_far'], conf))
-        if 'adapters' in tables: parts.append(adapters_claims(tables['adapters'], tables['near_far'], conf))
-    out = pd.concat(parts, ignore_index=True)
-    out.attrs.update(conf=conf, provenance={n: t.attrs.get('provenance') for n, t in tables.items()})
-    return out
+register_experiment(Experiment('recipe', CLAIMS['recipe'],
+                               _recipe, seeds=3, datasets=tuple(DOMAINS.values()), settings=RECIPE, uses=('near_far',)))   # 3: paired within seed and test image
 
 
 # %% ../nbs/lib_study.ipynb #acf780ae
@@ -508,7 +278,7 @@ def _provenance(e:Experiment, p, seeds:list, root) -> dict:
     "What the table of `e` depends on: the code, the data, its settings, the seeds and the profile"
     protocol = {k: v for k, v in Protocol.from_profile(p).settings().items() if k != 'seeds'}   # the budget rule, rates, batch size...
     return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code_hash(e.modules),
-                data={d: data_fingerprint(d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol), uses=_used(e, p, root),
+                data={d: data_fingerprint(p.get(d) or d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol), uses=_used(e, p, root),
                 fttutor=fttutor.__version__)
 
 _INPUTS = ('profile', 'seeds', 'code', 'data', 'settings', 'uses')
@@ -556,14 +326,6 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
             write_atomic(folder/'provenance.json', json.dumps(prov, indent=1))
     return study_status(root, p, names, seeds)
 
-def read_table(name:str, root=None, profile:str='cpu') -> pd.DataFrame:
-    "The table of experiment `name` (default root: the committed tables, `data/study`), with its provenance in `attrs`"
-    folder = Path(root or LIB/'assets'/'study')/profile/name
-    if not (folder/'table.csv').exists(): raise FileNotFoundError(f"No study table {folder/'table.csv'}: run fttutor-study --only {name}")
-    hits = [c for c in pd.read_csv(folder/'table.csv', nrows=0).columns if c.startswith('test_hits')]   # strings of 0 and 1, never numbers
-    df = pd.read_csv(folder/'table.csv', keep_default_na=False, na_values=[''], dtype=dict.fromkeys(hits, str))
-    df.attrs['provenance'] = json.loads((folder/'provenance.json').read_text())
-    return df
 
 # %% ../nbs/lib_study.ipynb #cf8a5592
 @cli

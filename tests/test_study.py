@@ -12,7 +12,8 @@ def _study(*args):
                           env={**os.environ, 'FTTUTOR_OFFLINE': '1', 'FTTUTOR_PROFILE': 'mini', 'OMP_NUM_THREADS': '1'})
 
 def test_study_runs_resumes_and_feeds_the_findings(tmp_path):
-    from fttutor.study import EXPERIMENTS, read_table, findings, claim_verdicts
+    from fttutor.study import EXPERIMENTS
+    from fttutor.findings import read_table, findings, claim_verdicts
     r = _study('--root', str(tmp_path), '--seeds', '2')
     assert r.returncode == 0, r.stderr[-3000:]
     tables = {n: read_table(n, tmp_path, 'mini') for n in EXPERIMENTS}

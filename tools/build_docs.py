@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NBS, OUT = ROOT/'nbs', ROOT/'_docs'
 LESSONS = ['00_findings', '01_setup', '02_features', '03_freezing', '04_finetuning', '05_text', '06_lora', '07_compare', '07b_data_layers', '08_adapters', '09_tuning', '10_deploy', '11_noisy']
-LIBRARY = ['lib_core', 'lib_models', 'lib_data', 'lib_cache', 'lib_protocol', 'lib_stats', 'lib_results', 'lib_study', 'lib_distrib', 'lib_cli']
+LIBRARY = ['lib_core', 'lib_models', 'lib_data', 'lib_cache', 'lib_protocol', 'lib_stats', 'lib_results', 'lib_study', 'lib_findings', 'lib_distrib', 'lib_cli']
 MODULES = ['core', 'models', 'data', 'cache', 'protocol', 'stats', 'check', 'features', 'freezing', 'finetuning', 'text', 'lora', 'compare', 'transfer', 'adapters', 'tuning', 'distrib', 'deploy', 'noisy', 'cli']
 
 def page_name(nb:str) -> str:
