@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lib_study.html.md"""
 
 # %% ../nbs/lib_study.ipynb #f2f513da
 from __future__ import annotations
-import json, re, time, hashlib, platform
+import json, re, time, hashlib, platform, shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -314,9 +314,12 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
     bad = [n for n in names if n not in EXPERIMENTS]
     if bad: raise ValueError(f"Unknown experiment {', '.join(bad)}: choose from {', '.join(EXPERIMENTS)}")
     for n in names:   # each status read just before its turn: a table that another one reads may have just been rewritten
-        if study_status(root, p, [n], seeds).status[n] == 'fresh' and not force: continue
+        st = study_status(root, p, [n], seeds).loc[n]
+        if st.status == 'fresh' and not force: continue
         e, folder = EXPERIMENTS[n], writable_folder(Path(root)/p.get('name')/n)
         with locked(folder):
+            # runs made by other code, data or settings are not resumed: their rows would pass for today's (more seeds alone keep them)
+            if force or (st.status == 'stale' and set(st.changed.split(', ')) - {'seeds'}): shutil.rmtree(folder/'runs', ignore_errors=True)
             prov, t0 = _provenance(e, p, range(seeds or e.seeds), root), time.perf_counter()
             table = e.run(p, prov['seeds'], folder)
             write_atomic(folder/'table.csv', table.to_csv(index=False))
