@@ -29,7 +29,7 @@ from .findings import (LIB, SIZE, DOMAINS, NEAR_FAR, DATA_NEEDS, NOISY, LAYERS, 
 
 # %% auto #0
 __all__ = ['TEXT_DATASETS', 'EXPERIMENTS', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
-           'register_experiment', 'study_status', 'run_study', 'main']
+           'register_experiment', 'run_code', 'study_status', 'run_study', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 def module_imports(code:str) -> set:
@@ -274,10 +274,28 @@ register_experiment(Experiment('recipe', CLAIMS['recipe'],
 
 
 # %% ../nbs/lib_study.ipynb #acf780ae
+def _names(code) -> set:
+    "Every global name a code object and the code nested in it (lambdas, comprehensions) use"
+    return set(code.co_names).union(*[_names(c) for c in code.co_consts if hasattr(c, 'co_names')])
+
+def run_code(fn) -> str:
+    "The code of `fn` and of the functions of its own module that it calls, transitively (docstrings and comments aside)"
+    import inspect, textwrap, types
+    seen, todo, parts = set(), [fn], []
+    while todo:
+        f = todo.pop()
+        if f.__qualname__ in seen: continue
+        seen.add(f.__qualname__)
+        parts.append(_code_only(textwrap.dedent(inspect.getsource(f))))
+        g = f.__globals__
+        todo += [g[n] for n in _names(f.__code__) if isinstance(g.get(n), types.FunctionType) and g[n].__module__ == f.__module__]
+    return '\n'.join(sorted(parts))
+
 def _provenance(e:Experiment, p, seeds:list, root) -> dict:
-    "What the table of `e` depends on: the code, the data, its settings, the seeds and the profile"
+    "What the table of `e` depends on: the code (its modules, and its own run function with the helpers it calls), the data, its settings, the seeds and the profile"
     protocol = {k: v for k, v in Protocol.from_profile(p).settings().items() if k != 'seeds'}   # the budget rule, rates, batch size...
-    return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code_hash(e.modules),
+    code = hashlib.sha256(f"{code_hash(e.modules)}\0{run_code(e.run)}".encode()).hexdigest()[:16]
+    return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code,
                 data={d: data_fingerprint(p.get(d) or d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol), uses=_used(e, p, root),
                 fttutor=fttutor.__version__)
 
