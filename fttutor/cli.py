@@ -77,6 +77,7 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
                              "not --budget converge")
         run = partial(tuned_comparison, n_trials=tune) if tune else partial(compare_strategies, **budget_kw)
         df = run(source, arch=arch, steps=steps, lrs=lrs, bn=ifnone(bn, 'hold'), test_pct=test_pct, aug=aug, wd=wd, profile=p,
+                 progress=sys.stdout.isatty(),   # bars in a terminal; none in a log, a pipe or a notebook's captured output
                  seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
                  **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
         _report(df, seeds, out, t0)
