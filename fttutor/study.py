@@ -322,6 +322,15 @@ def study_status(root, profile=None, names=None, seeds:int=None) -> pd.DataFrame
                          seconds=have.get('seconds') if have else None, when=have.get('when') if have else None))
     return pd.DataFrame(rows).set_index('experiment')
 
+def _own_runs(runs:Path, prov:dict, force:bool=False):
+    "Keep the runs in `runs` only if the same inputs (seeds aside) made them, and say so in `runs/inputs.json`: a resume never mixes code"
+    inputs = {k: prov[k] for k in _INPUTS if k != 'seeds'}   # more seeds keep the runs of the first ones
+    try: had = json.loads((runs/'inputs.json').read_text())
+    except (OSError, ValueError): had = None
+    if force or had != inputs: shutil.rmtree(runs, ignore_errors=True)   # made by other code, data or settings (or of unknown origin)
+    runs.mkdir(parents=True, exist_ok=True)
+    write_atomic(runs/'inputs.json', json.dumps(inputs, indent=1))
+
 def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/table.csv` and `provenance.json`
               names=None, # experiments to run (default: every one in `EXPERIMENTS`)
               profile=None, seeds:int=None, # the profile, and a number of seeds other than each experiment's own (e.g. 2 for a check)
@@ -332,13 +341,11 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
     bad = [n for n in names if n not in EXPERIMENTS]
     if bad: raise ValueError(f"Unknown experiment {', '.join(bad)}: choose from {', '.join(EXPERIMENTS)}")
     for n in names:   # each status read just before its turn: a table that another one reads may have just been rewritten
-        st = study_status(root, p, [n], seeds).loc[n]
-        if st.status == 'fresh' and not force: continue
+        if study_status(root, p, [n], seeds).status[n] == 'fresh' and not force: continue
         e, folder = EXPERIMENTS[n], writable_folder(Path(root)/p.get('name')/n)
         with locked(folder):
-            # runs made by other code, data or settings are not resumed: their rows would pass for today's (more seeds alone keep them)
-            if force or (st.status == 'stale' and set(st.changed.split(', ')) - {'seeds'}): shutil.rmtree(folder/'runs', ignore_errors=True)
             prov, t0 = _provenance(e, p, range(seeds or e.seeds), root), time.perf_counter()
+            _own_runs(folder/'runs', prov, force)
             table = e.run(p, prov['seeds'], folder)
             write_atomic(folder/'table.csv', table.to_csv(index=False))
             prov.update(seconds=round(time.perf_counter() - t0), when=datetime.now(timezone.utc).isoformat(timespec='seconds'), rows=len(table),
