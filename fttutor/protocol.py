@@ -99,7 +99,7 @@ def result_row(strategy:str, label:str, seed:int,
                diverged:bool=False, # its loss or weights became non-finite at every rate tried: no score, never a recommendation
                budget:str='', # 'converge' or 'steps' (`Protocol.budget`); '' for the probe, fitted by a solver
                best_step=None, # the step of the weights kept (converge: the best validation loss; steps: the last step)
-               converged=None, # was the validation loss flat at the end (`converged`)? None where nothing was trained by steps
+               converged=None, # converge budget: did its last phase stop improving before the cap? steps: was its validation loss flat at the end (`converged`)? None where nothing was trained by steps
                test_hits:str='' # one character per test item, in the test set's order: '1' right, '0' wrong (the statistics resample them)
               ) -> dict:
     "The one result row of the course: scores on validation, test and train, the train-validation gap, the budget and the cost"
