@@ -35,7 +35,8 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
          arch:str=None, # model (default from the profile; offline: tf_efficientnet_lite0, or all-MiniLM-L6-v2 for text)
          budget:str=None, # converge (each trained strategy until its validation loss stops improving, best weights kept) or steps (default from the profile: converge)
          max_epochs:int=None, # converge: the cap, in epochs (default from the profile)
-         patience:int=None, # converge: validation passes without a lower loss before a phase stops (default from the profile)
+         patience:int=None, # converge: validation passes past its warm-up without a lower loss before a phase anneals (default from the profile)
+         anneal:int=None, # converge: epochs over which a phase's rate then falls to its schedule's end, 0 to stop at once (default from the profile)
          steps:int=None, # equal optimiser steps per trained strategy, the same at any data size: asks for --budget steps
          lrs:str=None, # comma-separated base learning rates; each strategy's is chosen on validation (default from the profile)
          bn:str=None, # the pretrained body's BatchNorm while fine-tuning: hold (keep its statistics, the default) or train; images only
@@ -66,16 +67,17 @@ def main(dataset:str=None, # bundled dataset: photos (near domain, default), dig
         out = _out_folder(out, data, resume)
         if is_text(data, dataset):
             refuse_image_options(size=size, aug=aug, bn=bn, label_noise=label_noise, tune=tune, wd=wd, budget=budget == 'converge',
-                                 max_epochs=max_epochs, patience=patience)
+                                 max_epochs=max_epochs, patience=patience, anneal=anneal is not None)
             df = _text_run(data, dataset, text_col, label_col, test_pct, list(range(first, first + seeds)), strategies, steps, lrs, arch, p, out, resume)
             return _report(df, seeds, out, t0)
         if tune < 0: raise ValueError(f"--tune is a number of trials per strategy, at least 0, not {tune}")
-        budget_kw = dict(budget=budget, max_epochs=max_epochs, patience=patience)
-        if tune and (budget == 'converge' or max_epochs or patience):
+        budget_kw = dict(budget=budget, max_epochs=max_epochs, patience=patience, anneal=anneal)
+        if tune and (budget == 'converge' or max_epochs or patience or anneal is not None):
             raise ValueError("--tune searches the number of steps among its settings, so tuned runs train for equal steps (--steps), "
                              "not --budget converge")
         run = partial(tuned_comparison, n_trials=tune) if tune else partial(compare_strategies, **budget_kw)
         df = run(source, arch=arch, steps=steps, lrs=lrs, bn=ifnone(bn, 'hold'), test_pct=test_pct, aug=aug, wd=wd, profile=p,
+                 progress=sys.stdout.isatty(),   # bars in a terminal; none in a log, a pipe or a notebook's captured output
                  seeds=range(first, first + seeds), strategies=strategies, out=out, resume=resume, plot=False,
                  **({} if size is None else dict(size=size)), **({} if not label_noise else dict(label_noise=label_noise)))
         _report(df, seeds, out, t0)
@@ -143,7 +145,8 @@ _IMAGE_ONLY = dict(size='images have a size, texts do not', aug='augmentation tr
                    wd="text runs keep fastai's default weight decay (0.01), the setting every text lesson measured",
                    budget='text runs train for equal optimiser steps (--steps), the budget the text lessons measured',
                    max_epochs='text runs train for equal optimiser steps (--steps), the budget the text lessons measured',
-                   patience='text runs train for equal optimiser steps (--steps), the budget the text lessons measured')
+                   patience='text runs train for equal optimiser steps (--steps), the budget the text lessons measured',
+                   anneal='text runs train for equal optimiser steps (--steps), the budget the text lessons measured')
 
 def is_text(data:str=None, dataset:str=None) -> bool:
     "Does the command's input name text: a CSV file, or a bundled text dataset?"

@@ -122,7 +122,7 @@ def lesson_profile(name:str|dict=None, # profile name in `settings.ini` (default
         raise ValueError(f"Unknown lesson profile {name!r}; settings.ini defines: {', '.join(profiles)}")
     return _checked(AttrDict({**profiles[name], **overrides}))
 
-_AT_LEAST = dict(img_size=1, bs=1, epochs=1, freeze_epochs=0, steps=1, max_epochs=1, patience=1, step_bs=1, text_max_len=1, text_bs=1,
+_AT_LEAST = dict(img_size=1, bs=1, epochs=1, freeze_epochs=0, steps=1, max_epochs=1, patience=1, anneal=0, step_bs=1, text_max_len=1, text_bs=1,
                  samples_per_class=0, num_workers=0)
 
 def _checked(p:AttrDict) -> AttrDict:

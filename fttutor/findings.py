@@ -372,7 +372,7 @@ def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findin
                             "None of them was measurably worth its place on both domains."))
         stop = r[r.claim == _RECIPE_CLAIMS['no early stopping'][0]]
         if len(stop) and (stop.verdict == 'refuted').all():
-            out['recipe'] += (f" Early stopping as the course's converge rule applies it (validation loss, a patience of a few passes) stopped "
+            out['recipe'] += (f" Early stopping as the course's converge rule applies it (validation loss, a patience of a few passes, then a short anneal) stopped "
                               f"fine_tune too soon: three times its steps without it scored {' and '.join(f'{-100 * d:.1f}' for d in stop['diff'])} "
                               f"points higher, so fine_tune's scores elsewhere on this page are those of a budget that stops it early.")
     return out

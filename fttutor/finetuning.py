@@ -10,11 +10,12 @@ import math
 import numpy as np, torch
 from torch import nn
 import matplotlib.pyplot as plt
-from fastcore.basics import patch
+from fastcore.basics import patch, first
 from fastcore.foundation import L
 from fastai.learner import Learner
 from fastai.torch_core import num_distrib
-from fastai.callback.core import Callback, CancelTrainException, CancelValidException, TrainEvalCallback
+from fastai.callback.core import Callback, CancelFitException, CancelTrainException, CancelValidException, TrainEvalCallback
+from fastai.callback.schedule import ParamScheduler
 from fastai.layers import AdaptiveConcatPool2d
 from .core import *
 from .models import *
@@ -49,11 +50,34 @@ class StepBudget(Callback):
     order = TrainEvalCallback.order + 1
     def __init__(self, steps:int, n_evals:int=8): self.steps, self.n_evals = steps, n_evals
     def before_fit(self):
-        self.every = max(1, math.ceil(self.n_epoch / self.n_evals))
+        self.every, self.down, self.peak = max(1, math.ceil(self.n_epoch / self.n_evals)), None, 0.
+        sched = first(cb for cb in self.learn.cbs if isinstance(cb, ParamScheduler))
+        if sched is not None and 'lr' in sched.scheds:   # where the schedule's rate peaks: before it, training is still warming up
+            grid = np.linspace(0, 1, 201)
+            self.peak = float(grid[np.argmax([np.max(sched.scheds['lr'](g)) for g in grid])])
+    @property
+    def warming(self) -> bool:
+        "Is the rate still rising towards its peak?"
+        return self.down is None and self.train_iter / self.steps < self.peak
+    def before_epoch(self):
+        if self.train_iter >= self.steps: raise CancelFitException()   # the budget ended early (`anneal`): no more epochs
     def before_batch(self):
         if not self.training: return
         if self.train_iter >= self.steps: raise CancelTrainException()
-        self.learn.pct_train = self.train_iter / self.steps       # fastai's schedulers read this
+        if self.down: i0, p1, n = self.down; self.learn.pct_train = p1 + (1 - p1) * (self.train_iter - i0) / n
+        else: self.learn.pct_train = self.train_iter / self.steps       # fastai's schedulers read this
+    def anneal(self, n:int):
+        "End within `n` more steps, on the schedule's way down: from the point past today where its rate is today's, to its end"
+        i0 = self.train_iter
+        if i0 >= self.steps: return
+        sched = first(cb for cb in self.learn.cbs if isinstance(cb, ParamScheduler))
+        p0, p1 = i0 / self.steps, i0 / self.steps
+        if sched is not None and 'lr' in sched.scheds:
+            rate = lambda pos: float(np.max(sched.scheds['lr'](pos)))
+            grid = np.linspace(p0, 1, 201)
+            p1 = float(grid[[g for g, v in enumerate(map(rate, grid)) if v >= rate(p0) * (1 - 1e-9)][-1]])
+        n = max(1, min(n, self.steps - i0))
+        self.steps, self.down = i0 + n, (i0, p1, n)
     def before_validate(self):
         last = self.epoch == self.n_epoch - 1 or self.train_iter >= self.steps
         if not last and (self.epoch + 1) % self.every: raise CancelValidException()

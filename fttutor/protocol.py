@@ -10,11 +10,11 @@ from typing import NamedTuple, Callable
 from dataclasses import dataclass, asdict, replace, fields
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
-from fastcore.basics import AttrDict, ifnone
+from fastcore.basics import AttrDict, ifnone, first
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException
 from fastai.data.core import Datasets
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, num_distrib
 from .core import *
 from .models import *
 from .features import extract_features, linear_probe
@@ -99,7 +99,7 @@ def result_row(strategy:str, label:str, seed:int,
                diverged:bool=False, # its loss or weights became non-finite at every rate tried: no score, never a recommendation
                budget:str='', # 'converge' or 'steps' (`Protocol.budget`); '' for the probe, fitted by a solver
                best_step=None, # the step of the weights kept (converge: the best validation loss; steps: the last step)
-               converged=None, # was the validation loss flat at the end (`converged`)? None where nothing was trained by steps
+               converged=None, # converge budget: did its last phase stop improving before the cap? steps: was its validation loss flat at the end (`converged`)? None where nothing was trained by steps
                test_hits:str='' # one character per test item, in the test set's order: '1' right, '0' wrong (the statistics resample them)
               ) -> dict:
     "The one result row of the course: scores on validation, test and train, the train-validation gap, the budget and the cost"
@@ -168,7 +168,8 @@ class Protocol:
     budget:str = 'converge' # 'converge': each phase trains until validation loss stops improving, best weights kept; 'steps': exactly `steps`
     steps:int = 24          # optimiser steps of every trained strategy, in the 'steps' budget
     max_epochs:int = 10     # the cap of the 'converge' budget, in passes over the training set
-    patience:int = 2        # 'converge': validation passes without a lower loss before a phase stops
+    patience:int = 2        # 'converge': validation passes without a lower loss before a phase anneals
+    anneal:int = 2          # 'converge': epochs over which a phase's rate then falls to its schedule's end (0: stop at once, unannealed)
     lrs:tuple = (1e-3,)     # base learning rates; each strategy's is chosen among them on validation
     bn:str = 'hold'         # the pretrained body's BatchNorm while training: 'hold' its statistics, or 'train' them
     bs:int = 32             # batch size of the trained strategies
@@ -178,9 +179,9 @@ class Protocol:
 
     def __post_init__(self):
         if self.budget not in BUDGETS: raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, not {self.budget!r}")
-        for k in ('steps', 'max_epochs', 'patience', 'bs'):
-            v = getattr(self, k)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be at least 1, not {v!r} (a whole number)")
+        for k in ('steps', 'max_epochs', 'patience', 'bs', 'anneal'):
+            v, low = getattr(self, k), 0 if k == 'anneal' else 1
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low: raise ValueError(f"{k} must be at least {low}, not {v!r} (a whole number)")
         if self.bn not in ('hold', 'train'): raise ValueError(f"bn must be 'hold' or 'train', not {self.bn!r}: 'hold' keeps the pretrained statistics")
         object.__setattr__(self, 'lrs', tuple(learning_rates(self.lrs)))
         seeds = tuple(int(s) for s in (self.seeds if hasattr(self.seeds, '__iter__') else [self.seeds]))
@@ -194,7 +195,7 @@ class Protocol:
         "The protocol of `profile`, with the fields the caller gave"
         p = lesson_profile(profile)
         return cls(budget=p.get('budget', 'steps'), steps=p.steps, max_epochs=int(p.get('max_epochs', 10)), patience=int(p.get('patience', 2)),
-                   lrs=p.lrs, bs=p.step_bs, seeds=[p.seed]).but(**given)
+                   anneal=int(p.get('anneal', 2)), lrs=p.lrs, bs=p.step_bs, seeds=[p.seed]).but(**given)
 
     def but(self, **given) -> Protocol:
         "This protocol with the fields given (None: unchanged); `steps` alone means budget='steps', `seed` means seeds=[seed]"
@@ -213,7 +214,8 @@ class Protocol:
     def describe(self) -> str:
         "The budget in words, for tables and printed guides"
         if self.budget == 'steps': return f"{self.steps} optimiser steps each (equal steps)"
-        return f"until validation loss stops improving (patience {self.patience}, at most {self.max_epochs} epochs, best weights kept)"
+        then = f", then {self.anneal} epoch{'s' if self.anneal > 1 else ''} annealing the rate" if self.anneal else ''
+        return f"until validation loss stops improving (patience {self.patience}{then}; at most {self.max_epochs} epochs, best weights kept)"
 
     def settings(self) -> dict:
         "Every field, as a run's settings record them (`run.json`)"
@@ -221,23 +223,25 @@ class Protocol:
 
 # %% ../nbs/lib_protocol.ipynb #37388fda
 class EarlyStop(Callback):
-    "Stop each `fit` once `patience` validation passes bring no lower loss; keep the weights of the best pass of the whole run"
+    "End each `fit` once `patience` passes past its warm-up bring no lower validation loss, its rate annealed over `anneal` more epochs; keep the best pass's weights"
     order = Curve.order + 1   # after `Curve` has recorded the pass
-    def __init__(self, curve:Curve, patience:int=2):
-        self.curve, self.patience, self.best, self.state, self.best_step, self.seen, self.scores = curve, patience, float('inf'), None, 0, 0, None
+    def __init__(self, curve:Curve, patience:int=2, anneal:int=0):
+        self.curve, self.patience, self.anneal, self.best, self.state, self.best_step, self.seen, self.scores = curve, patience, anneal, float('inf'), None, 0, 0, None
     def before_fit(self):
-        self.wait = 0
-        for cb in self.learn.cbs:
-            if isinstance(cb, StepBudget): cb.every = 1   # validate after every epoch
+        self.wait, self.plateaued, self.budget = 0, False, first(cb for cb in self.learn.cbs if isinstance(cb, StepBudget))
+        if self.budget: self.budget.every = 1   # validate after every epoch
     def after_epoch(self):
         if len(self.curve.rows) == self.seen: return   # no validation pass this epoch
         self.seen, row = len(self.curve.rows), self.curve.rows[-1]
         if row['valid_loss'] < self.best:               # a non-finite loss is never better
             self.best, self.wait, self.best_step, self.scores = row['valid_loss'], 0, row['step'], self.curve.valid_scores()
             self.state = {k: v.detach().clone() for k, v in self.learn.model.state_dict().items()}
-        else:
+        elif not self.plateaued and not (self.budget and self.budget.warming):   # no stop while the rate still rises
             self.wait += 1
-            if self.wait >= self.patience: raise CancelFitException()
+            if self.wait < self.patience: return
+            self.plateaued = True   # the phase stopped improving: anneal its rate, or stop where it is
+            if not (self.anneal and self.budget): raise CancelFitException()
+            self.budget.anneal(self.anneal * max(1, len(self.learn.dls.train) // max(1, num_distrib())))
     def restore(self, learn:Learner):
         "Put the kept weights back into `learn` (nothing to do when no validation pass ran)"
         if self.state is not None: learn.model.load_state_dict(self.state)
@@ -299,7 +303,7 @@ def run_strategy(key, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tu
         set_seed(seed, reproducible=True)
         learn, curve = make_learner(pretrained=s.init == 'pretrained'), Curve()
         params = ifnone(params, n_params(learn.model))   # the model as made, before any adapter or trained copy of its head
-        stop = EarlyStop(curve, protocol.patience) if protocol.budget == 'converge' else None
+        stop = EarlyStop(curve, protocol.patience, protocol.anneal) if protocol.budget == 'converge' else None
         cbs = [curve] + ([HoldBatchNorm()] if bn == 'hold' and s.bn is None else []) + ([stop] if stop else [])
         with measure() as m, quiet(learn), learn.added_cbs(cbs): s.train(learn, protocol.cap(learn), base * s.lr_factor)
         if stop: stop.restore(learn)
@@ -310,14 +314,15 @@ def run_strategy(key, # a key of `STRATEGIES`, or a `Strategy` (e.g. one with tu
         tried[base * s.lr_factor] = valid['accuracy']
         if best is None or (not bad, valid['accuracy']) > (not best.bad, best.valid['accuracy']):   # a diverged run never wins while another trained
             best = AttrDict(learn=learn, valid=valid, lr=base * s.lr_factor, m=m, curve=curve, bad=bad,
-                            best_step=stop.best_step if stop and stop.scores else curve.n)
+                            best_step=stop.best_step if stop and stop.scores else curve.n,
+                            converged=stop.plateaued if stop else converged(curve.df, protocol.patience))
         else: del learn
     l, rep = best.learn, freeze_report(best.learn)
     test, train = (None, None) if best.bad else (scores(l, 2, keep_preds=True), scores(l, 0))   # nothing to score: it did not train
     row = result_row(key, s.label, seed, best.valid, test, train, best.curve.n, best.lr, list(tried), bn, best.m.wall_s, search_s,
                      trainable=int(rep.trainable.iloc[-1]), params=params, train_state_mb=training_state_mb(l), activation_mb=activation_mb(l),
                      peak_ram_mb=best.m.peak_ram_mb, peak_cuda_mb=best.m.peak_cuda_mb, diverged=best.bad, budget=protocol.budget,
-                     best_step=best.best_step, converged=converged(best.curve.df, protocol.patience),
+                     best_step=best.best_step, converged=best.converged,
                      test_hits=hits(test['targs'], test['preds']) if test else '')
     return AttrDict(row=row, learn=l, curve=best.curve.df.assign(strategy=key, seed=seed), tried=tried,
                     test_preds=(test['targs'], test['preds']) if test else None)

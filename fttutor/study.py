@@ -6,7 +6,7 @@ Docs: https://fttutor.github.io/fttutor/lib_study.html.md"""
 
 # %% ../nbs/lib_study.ipynb #f2f513da
 from __future__ import annotations
-import json, re, time, hashlib, platform
+import json, re, time, hashlib, platform, shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +29,7 @@ from .findings import (LIB, SIZE, DOMAINS, NEAR_FAR, DATA_NEEDS, NOISY, LAYERS, 
 
 # %% auto #0
 __all__ = ['TEXT_DATASETS', 'EXPERIMENTS', 'module_imports', 'module_closure', 'code_hash', 'data_fingerprint', 'Experiment',
-           'register_experiment', 'study_status', 'run_study', 'main']
+           'register_experiment', 'run_code', 'study_status', 'run_study', 'main']
 
 # %% ../nbs/lib_study.ipynb #3044ac7c
 def module_imports(code:str) -> set:
@@ -274,10 +274,28 @@ register_experiment(Experiment('recipe', CLAIMS['recipe'],
 
 
 # %% ../nbs/lib_study.ipynb #acf780ae
+def _names(code) -> set:
+    "Every global name a code object and the code nested in it (lambdas, comprehensions) use"
+    return set(code.co_names).union(*[_names(c) for c in code.co_consts if hasattr(c, 'co_names')])
+
+def run_code(fn) -> str:
+    "The code of `fn` and of the functions of its own module that it calls, transitively (docstrings and comments aside)"
+    import inspect, textwrap, types
+    seen, todo, parts = set(), [fn], []
+    while todo:
+        f = todo.pop()
+        if f.__qualname__ in seen: continue
+        seen.add(f.__qualname__)
+        parts.append(_code_only(textwrap.dedent(inspect.getsource(f))))
+        g = f.__globals__
+        todo += [g[n] for n in _names(f.__code__) if isinstance(g.get(n), types.FunctionType) and g[n].__module__ == f.__module__]
+    return '\n'.join(sorted(parts))
+
 def _provenance(e:Experiment, p, seeds:list, root) -> dict:
-    "What the table of `e` depends on: the code, the data, its settings, the seeds and the profile"
+    "What the table of `e` depends on: the code (its modules, and its own run function with the helpers it calls), the data, its settings, the seeds and the profile"
     protocol = {k: v for k, v in Protocol.from_profile(p).settings().items() if k != 'seeds'}   # the budget rule, rates, batch size...
-    return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code_hash(e.modules),
+    code = hashlib.sha256(f"{code_hash(e.modules)}\0{run_code(e.run)}".encode()).hexdigest()[:16]
+    return dict(experiment=e.name, claim=e.claim, profile=p.get('name'), seeds=list(seeds), code=code,
                 data={d: data_fingerprint(p.get(d) or d) for d in e.datasets}, settings=dict(e.settings or {}, protocol=protocol), uses=_used(e, p, root),
                 fttutor=fttutor.__version__)
 
@@ -304,6 +322,15 @@ def study_status(root, profile=None, names=None, seeds:int=None) -> pd.DataFrame
                          seconds=have.get('seconds') if have else None, when=have.get('when') if have else None))
     return pd.DataFrame(rows).set_index('experiment')
 
+def _own_runs(runs:Path, prov:dict, force:bool=False):
+    "Keep the runs in `runs` only if the same inputs (seeds aside) made them, and say so in `runs/inputs.json`: a resume never mixes code"
+    inputs = {k: prov[k] for k in _INPUTS if k != 'seeds'}   # more seeds keep the runs of the first ones
+    try: had = json.loads((runs/'inputs.json').read_text())
+    except (OSError, ValueError): had = None
+    if force or had != inputs: shutil.rmtree(runs, ignore_errors=True)   # made by other code, data or settings (or of unknown origin)
+    runs.mkdir(parents=True, exist_ok=True)
+    write_atomic(runs/'inputs.json', json.dumps(inputs, indent=1))
+
 def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/table.csv` and `provenance.json`
               names=None, # experiments to run (default: every one in `EXPERIMENTS`)
               profile=None, seeds:int=None, # the profile, and a number of seeds other than each experiment's own (e.g. 2 for a check)
@@ -318,6 +345,7 @@ def run_study(root, # the folder of the tables: `root/<profile>/<experiment>/tab
         e, folder = EXPERIMENTS[n], writable_folder(Path(root)/p.get('name')/n)
         with locked(folder):
             prov, t0 = _provenance(e, p, range(seeds or e.seeds), root), time.perf_counter()
+            _own_runs(folder/'runs', prov, force)
             table = e.run(p, prov['seeds'], folder)
             write_atomic(folder/'table.csv', table.to_csv(index=False))
             prov.update(seconds=round(time.perf_counter() - t0), when=datetime.now(timezone.utc).isoformat(timespec='seconds'), rows=len(table),

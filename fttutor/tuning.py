@@ -17,7 +17,7 @@ from .protocol import STRATEGIES, Strategy, run_strategy
 from .data import image_dls, image_items, dataset_source
 from .models import transfer_learner, mixed_precision
 from .compare import compare_strategies, check_strategies   # and through it every family's strategies, in the registry
-from .stats import paired_interval
+from .stats import paired_interval, interval_verdict, UNDERPOWERED
 import fttutor.adapters  # noqa: F401 (IA3 and prompt tuning in the registry, so each has its search space)
 
 # %% auto #0
@@ -209,15 +209,16 @@ def tuning_verdict(eff:pd.DataFrame # from `tuning_effect`
                f"{order('tuned')}: {'the same order' if same else 'the order changed'}.")
     tuned = eff[[k in SPACES for k in eff.index]]
     if not same and len(tuned) and ((tuned.ci_low <= 0) & (tuned.ci_high >= 0)).all():
-        out.append("Every change tuning made is within the seed-to-seed noise (each interval below includes zero), so this reordering is "
+        out.append("No change tuning made is decided by these seeds (each interval below includes zero), so this reordering is "
                    "not evidence that tuning changes the answer.")
+    wide = f"wider than ±{100 * UNDERPOWERED:.0f} points, so it decides nothing: underpowered (more seeds would tell)"
     for k, r in eff.iterrows():
         if k not in SPACES:
             out.append(f"{k}: {r.untuned:.1%}, not tuned (no search space): the same runs both ways."); continue
-        if pd.isna(r.ci_low): says = 'one seed, no interval'
-        elif r.ci_low > 0: says = 'tuning helped: the whole interval is above zero'
-        elif r.ci_high < 0: says = 'tuning hurt: the whole interval is below zero'
-        else: says = 'within the noise: the interval includes zero'
+        v = interval_verdict(r.ci_low, r.ci_high, len(a['seeds']))
+        says = dict(better='tuning helped: the whole interval is above zero', worse='tuning hurt: the whole interval is below zero',
+                    tie=f"a tie: the interval includes zero and is within ±{100 * UNDERPOWERED:.0f} points",
+                    underpowered=f"the interval includes zero and is {wide}").get(v, 'one seed, no interval')
         ci = '' if pd.isna(r.ci_low) else f" ({a['conf']:.0%} interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f})"
         out.append(f"{k}: {r.untuned:.1%} untuned, {r.tuned:.1%} tuned, {100 * r.change:+.1f} points{ci}: {says}.")
     return out

@@ -114,3 +114,9 @@ def test_progress_debris_is_trimmed_and_a_table_kept():
     assert outputs.debris(empty) and outputs.debris(style) and not outputs.debris(table)
     outputs._trim(nb)
     assert nb['cells'][0]['outputs'] == [table]
+
+def test_a_console_progress_bar_in_printed_output_is_debris():
+    "fastprogress prints its console bar into a captured stdout (a command run from a lesson): the check names it; a table that prints percentages is not one"
+    bar = {'output_type': 'stream', 'name': 'stdout', 'text': ['█\n', ' |████████| 100.00% [2/2 00:12<00:00]\n', 'Data: 600 train\n']}
+    table = {'output_type': 'stream', 'name': 'stdout', 'text': ['fine_tune  97.00%  (95% interval 3.2 to 4.1) [2 seeds]\n']}
+    assert 'console progress bar' in outputs.debris(bar) and not outputs.debris(table)

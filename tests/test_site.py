@@ -61,7 +61,7 @@ def _broken_links(page:str, hrefs:list) -> list:
         elif frag and target.suffix == '.html' and frag not in _ids(target): bad.append(href)
     return bad
 
-DEBRIS = re.compile(r'\d+%\|[^\n]*\||Loading weights|UserWarning|ipykernel_\d+|^usage: ', re.M)
+DEBRIS = re.compile(r'\d+%\|[^\n]*\||\d+\.\d\d% \[\d+/\d+ |Loading weights|UserWarning|ipykernel_\d+|^usage: ', re.M)
 
 def _reader_problems(view) -> list:
     "What a reader of this page would trip on: printed text that needs a sideways scroll, progress or warning debris, a visible `#|`, a broken image"

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS, LIB = ROOT/'nbs', ROOT/'fttutor'
 SKIP_TAG = 'skip-execution'
 TQDM = re.compile(r'^.*\d+%\|.*\|.*$')   # a tqdm progress line (transformers' "Loading weights: 100%|...|"), noise on a page
+CONSOLE_BAR = re.compile(r'\d+\.\d\d% \[\d+/\d+ ')   # fastprogress in a console ('100.00% [2/2 00:12<00:00]'), printed into a captured stdout
 
 RUN_FLAGS = {'long', 'deploy', 'tune'}   # skipped by nbdev-test (CI's time; an optional extra), run here: their outputs are saved and checked like any other
 
@@ -175,6 +176,7 @@ def debris(o:dict) -> str:
     if '<progress' in html and re.fullmatch(r'\s*(<div>)?\s*<progress[^>]*></progress>[^<]*(</div>)?\s*', html): return 'a progress bar'
     if 'class="fastprogress"' in html and '<tbody></tbody>' in html: return 'an empty progress table'
     if 'Loading weights' in text or 'Loading weights' in ''.join(o.get('text', '')): return "a 'Loading weights' bar"
+    if CONSOLE_BAR.search(''.join(o.get('text', '')) + text): return "a console progress bar (fastprogress printing to a captured stdout)"
     if 'text/html' in data and not re.sub(r'<style>.*?</style>', '', html, flags=re.S).strip():   # a bar cleared when it finished, or its style alone
         return 'an empty progress display'
     return ''
