@@ -13,10 +13,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Scheduling hints only, seconds per notebook measured on 2 cores (a clean-clone CI run); they set the order, never a result.
-HINT_S = {'cpu': {'07_compare': 240, '04_finetuning': 180, '09_tuning': 150, '05_text': 130, '06_lora': 120, '08_adapters': 120, '02_features': 110,
-                  '10_deploy': 105, 'lib_protocol': 60, '07b_data_layers': 45, '11_noisy': 40, 'lib_cli': 40},
-          'mini': {'08_adapters': 250, '09_tuning': 230, '04_finetuning': 150, '05_text': 130, '06_lora': 120, '11_noisy': 115, '07_compare': 90,
-                   '07b_data_layers': 90, '02_features': 80, '10_deploy': 70, 'lib_protocol': 30, 'lib_cli': 100}}   # cpu without its `long` cells; mini with them
+HINT_S = {'cpu': {'07_compare': 220, '04_finetuning': 180, '09_tuning': 135, '08_adapters': 115, '06_lora': 100, '05_text': 90, '10_deploy': 90,
+                  'lib_protocol': 80, '02_features': 45, 'lib_distrib': 40},
+          'mini': {'04_finetuning': 195, '09_tuning': 185, '08_adapters': 150, '11_noisy': 130, '06_lora': 125, '05_text': 115, '07b_data_layers': 100,
+                   '10_deploy': 95, 'lib_distrib': 70, 'lib_protocol': 65, '07_compare': 40}}   # cpu without its `long` cells; mini with them
 
 # tst_flags for cells that need an optional extra -> the modules the extra installs: run when they import, skipped (saying why) when not
 EXTRAS = {'deploy': ('onnx', 'onnxscript', 'onnxruntime'), 'tune': ('optuna', 'optuna_integration')}
