@@ -17,7 +17,7 @@ __all__ = ['LIB', 'SIZE', 'DOMAINS', 'NEAR_FAR', 'DATA_NEEDS', 'NOISY', 'LAYERS'
            'CLAIMS', 'FINDINGS', 'read_table', 'near_far_claims', 'data_needs_claims', 'noisy_claims', 'layers_claims',
            'adapters_claims', 'adapters_verdict', 'deploy_claims', 'int8_verdict', 'text_claims', 'recipe_claims',
            'recipe_verdict', 'combined', 'rule_verdict', 'layers_verdict', 'claim_verdicts', 'near_far_answer',
-           'near_far_advice', 'findings_advice', 'claims_table', 'findings']
+           'near_far_advice', 'rule_caution', 'findings_advice', 'claims_table', 'findings']
 
 # %% ../nbs/lib_findings.ipynb #4dc01540
 LIB = Path(fttutor.__file__).parent
@@ -325,6 +325,17 @@ def _briefly(rows:pd.DataFrame, what) -> str:
     "Rows in a few words each: `what(row)`, the difference in points and the verdict"
     return '; '.join(f"{what(r)} {100 * r['diff']:+.1f} points ({r.verdict})" for _, r in rows.iterrows())
 
+def rule_caution(claims:pd.DataFrame # claim rows (`findings`) with the `recipe` experiment's
+                ) -> str:
+    "Where the recipe's early-stopping row is refuted (three times the steps without it scored measurably higher), a sentence naming each such domain; else ''"
+    r = claims[(claims.experiment == 'recipe') & (claims.claim == _RECIPE_CLAIMS['no early stopping'][0])]
+    short = r[r.verdict == 'refuted']
+    if short.empty: return ''
+    return ("The course's converge rule stopped fine_tune early on "
+            + ' and '.join(f"{c.conditions.split(', ')[0]}, where three times its steps without early stopping scored {-100 * c['diff']:.1f} points more"
+                           for _, c in short.iterrows())
+            + "; the verdicts that rest on fine_tune there are measured at a budget that undertrains it by about that much.")
+
 def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findings`)
                    ) -> dict:
     "When to use which, a short paragraph per experiment (by name): the near/far advice, then what data, noise, layers and adapters add, each word computed"
@@ -370,11 +381,7 @@ def findings_advice(claims:pd.DataFrame # every experiment's claim rows (`findin
         out['recipe'] = (f"Changing one thing in fine_tune's recipe at a time, the points each part is worth: {'; '.join(said)}. "
                          + (f"Measurably worth keeping on both domains: {', '.join(helped)}." if helped else
                             "None of them was measurably worth its place on both domains."))
-        stop = r[r.claim == _RECIPE_CLAIMS['no early stopping'][0]]
-        if len(stop) and (stop.verdict == 'refuted').all():
-            out['recipe'] += (f" Early stopping as the course's converge rule applies it (validation loss, a patience of a few passes, then a short anneal) stopped "
-                              f"fine_tune too soon: three times its steps without it scored {' and '.join(f'{-100 * d:.1f}' for d in stop['diff'])} "
-                              f"points higher, so fine_tune's scores elsewhere on this page are those of a budget that stops it early.")
+        if rule_caution(claims): out['recipe'] += ' ' + rule_caution(claims)
     return out
 
 def claims_table(rows:pd.DataFrame # claim rows (`findings`, or one experiment's claims)
